@@ -1,0 +1,3 @@
+from rallycal.cli import main
+
+main(prog_name="rallycal")
