@@ -56,4 +56,101 @@ def check(source: str) -> None:
     click.echo(season_summary(season))
 
 
+OUT = click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    default="dist",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The output folder.",
+)
+BASE_URL = click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where the output folder is published (overrides base_url in the source).",
+)
+JSON = click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead.")
+
+
+@cli.command()
+@SOURCE
+@OUT
+@BASE_URL
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 and list what would change if the output folder is stale.",
+)
+@click.option(
+    "--allow-removal",
+    is_flag=True,
+    help="Let published rounds, events or feeds disappear (instead of cancelling them).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@JSON
+def export(
+    source: str,
+    out_dir: str,
+    base_url: str | None,
+    check: bool,
+    allow_removal: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Write the feeds, the subscribe page and the manifest for SOURCE into the output folder.
+
+    Each file is replaced atomically and only when it changed; nothing is written
+    when SOURCE has a problem.
+    """
+    from rallycal.publish import export as run_export
+
+    outcome = run_export(
+        source, out_dir, base_url=base_url, allow_removal=allow_removal, check=check
+    )
+    _show(outcome, quiet=quiet, as_json=as_json, table=not check)
+    if check and outcome.stale:
+        if not as_json:
+            click.echo(
+                f"{out_dir} is stale: run `rallycal export {source} --out {out_dir}`", err=True
+            )
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@SOURCE
+@OUT
+@BASE_URL
+@JSON
+def diff(source: str, out_dir: str, base_url: str | None, as_json: bool) -> None:
+    """Show what an export of SOURCE would change for subscribers, writing nothing."""
+    from rallycal.publish import export as run_export
+
+    outcome = run_export(source, out_dir, base_url=base_url, check=True)
+    _show(outcome, quiet=False, as_json=as_json, table=False)
+
+
+def _show(outcome, *, quiet: bool, as_json: bool, table: bool) -> None:
+    from rallycal import report
+
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report.as_json(outcome), indent=2, ensure_ascii=False))
+        return
+    if quiet:
+        return
+    if table:
+        for line in report.table_lines(outcome):
+            click.echo(line)
+    changes = report.change_lines(outcome)
+    if changes:
+        click.echo("Changes for subscribers:" if table else "Would change for subscribers:")
+        for line in changes:
+            click.echo(f"  {line}")
+    elif not table:
+        files = ", ".join(outcome.written + outcome.removed)
+        click.echo(f"Would rewrite: {files}" if files else "Nothing would change.")
+
+
 main = cli

@@ -1,0 +1,135 @@
+"""From a valid season and the last publication to the bytes of every output file.
+
+This is a pure function of its inputs: no clock, no file system. `publish` does the
+reading and writing around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rallycal import ics
+from rallycal.feeds import Feed, plan
+from rallycal.history import (
+    Difference,
+    Publication,
+    PublishedEvent,
+    differences,
+    restamp,
+    visible_lines,
+)
+from rallycal.model import Season
+
+MANIFEST = "feeds.json"
+PAGE = "index.html"
+
+
+@dataclass(frozen=True)
+class EventChange:
+    """What happened to one event since the last publication."""
+
+    uid: str
+    kind: str  # "added", "changed" or "removed"
+    title: str
+    feeds: tuple[str, ...]
+    differences: tuple[Difference, ...] = ()
+
+    @property
+    def subject(self) -> str:
+        """The round or schedule item the event is about, for grouping a report."""
+        local = self.uid.split("@", 1)[0].split(".")
+        return ".".join(local[:3] + (local[3:5] if local[3:4] == ["item"] else []))
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A published feed, or a published event in one feed, that this build drops."""
+
+    path: str
+    uid: str | None = None  # None: the whole feed goes
+    title: str = ""
+
+
+@dataclass
+class Build:
+    """Every output file, and what subscribers will notice."""
+
+    season: Season
+    feeds: tuple[Feed, ...]
+    files: dict[str, bytes]
+    changes: list[EventChange] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
+    event_counts: dict[str, int] = field(default_factory=dict)
+
+
+def build(season: Season, previous: Publication, now: datetime) -> Build:
+    """Render every feed, stamping each event against the last publication."""
+    feeds = plan(season)
+    rendered: dict[str, bytes] = {}
+    new_events: dict[str, PublishedEvent] = {}
+    states: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for feed in feeds:
+        events = []
+        for entry in feed.entries:
+            event = rendered.get(entry.uid)
+            if event is None:
+                body = ics.event_body(season, entry)
+                visible = visible_lines(body)
+                stamp, states[entry.uid] = restamp(entry.uid, visible, previous, now)
+                new_events[entry.uid] = PublishedEvent(entry.uid, visible, stamp)
+                event = rendered[entry.uid] = ics.assemble_event(body, stamp)
+            events.append(event)
+        files[feed.path] = ics.calendar(season, feed, events)
+    result = Build(season, feeds, files, event_counts={f.path: len(f.entries) for f in feeds})
+    _compare(result, previous, new_events, states)
+    return result
+
+
+def _compare(
+    result: Build,
+    previous: Publication,
+    new_events: dict[str, PublishedEvent],
+    states: dict[str, str],
+) -> None:
+    """Fill in the change report and the removals."""
+    in_feeds: dict[str, list[str]] = {}
+    for feed in result.feeds:
+        for entry in feed.entries:
+            in_feeds.setdefault(entry.uid, []).append(feed.path)
+    for uid, state in states.items():
+        if state == "unchanged":
+            continue
+        old = previous.events.get(uid)
+        result.changes.append(
+            EventChange(
+                uid,
+                "added" if old is None else "changed",
+                _title(new_events[uid]),
+                tuple(in_feeds[uid]),
+                tuple(differences(old, new_events[uid])),
+            )
+        )
+    published_in: dict[str, list[str]] = {}
+    for path, uids in previous.feeds.items():
+        for uid in uids:
+            published_in.setdefault(uid, []).append(path)
+    for uid, paths in published_in.items():
+        if uid not in new_events:
+            result.changes.append(
+                EventChange(uid, "removed", _title(previous.events[uid]), tuple(paths))
+            )
+    planned = {feed.path: {e.uid for e in feed.entries} for feed in result.feeds}
+    for path, uids in previous.feeds.items():
+        if path not in planned:
+            result.removals.append(Removal(path))
+            continue
+        for uid in uids:
+            if uid not in planned[path]:
+                result.removals.append(Removal(path, uid, _title(previous.events[uid])))
+
+
+def _title(event: PublishedEvent) -> str:
+    summary = event.value("SUMMARY") or event.uid
+    return summary.replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\")

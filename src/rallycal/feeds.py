@@ -1,0 +1,129 @@
+"""Which feeds exist, which events each holds, and what those events are called.
+
+A feed is a path in the output folder and a list of entries; an entry is one VEVENT.
+The UID of an entry is derived from ids only (series, season, round, and the class,
+team or schedule item it is about), never from names, dates or order, so editing a
+round's name or days updates the event instead of duplicating it. Entries whose
+text differs (a class feed adds the class, a team feed its crews) get their own
+UIDs; the same UID always means the same event, in every feed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rallycal.model import RallyClass, Round, ScheduleItem, Season, Team
+
+KINDS = ("combined", "class", "team", "round")
+UID_DOMAIN = "rallycal"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event in a feed: a round as seen by everyone, a class or a team; or a timed item."""
+
+    uid: str
+    round: Round
+    rally_class: RallyClass | None = None
+    team: Team | None = None
+    item: ScheduleItem | None = None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One calendar file in the output folder."""
+
+    kind: str  # one of KINDS
+    id: str
+    path: str  # relative, with forward slashes: "class/l4wd.ics"
+    title: str
+    description: str
+    color: str | None
+    entries: tuple[Entry, ...]
+
+
+def round_uid(season: Season, round_: Round, *qualifiers: str) -> str:
+    """`ara.2026.sno-drift[.class.l4wd]@rallycal`: ids never contain dots, so no two collide."""
+    parts = (season.series.id, str(season.series.season), round_.id, *qualifiers)
+    return ".".join(parts) + "@" + UID_DOMAIN
+
+
+def plan(season: Season) -> tuple[Feed, ...]:
+    """Every feed of the season: combined, then per class, per team and per round."""
+    series = season.series
+    label = f"{series.short} {series.season}"
+    feeds = [
+        Feed(
+            kind="combined",
+            id="all",
+            path="all.ics",
+            title=label,
+            description=(
+                f"Every round of the {series.season} {series.name}, "
+                "as all-day events on the local days at each venue."
+            ),
+            color=series.color,
+            entries=tuple(_round_entry(season, r) for r in season.rounds),
+        )
+    ]
+    for rally_class in season.classes:
+        rounds = [r for r in season.rounds if rally_class.id in r.classes]
+        feeds.append(
+            Feed(
+                kind="class",
+                id=rally_class.id,
+                path=f"class/{rally_class.id}.ics",
+                title=f"{label} · {rally_class.name}",
+                description=(
+                    f"The rounds of the {series.season} {series.name} "
+                    f"that run the {rally_class.name} class."
+                ),
+                color=rally_class.color,
+                entries=tuple(
+                    Entry(round_uid(season, r, "class", rally_class.id), r, rally_class=rally_class)
+                    for r in rounds
+                ),
+            )
+        )
+    for team in season.teams:
+        rounds = [season.round(round_id) for round_id in team.rounds]
+        feeds.append(
+            Feed(
+                kind="team",
+                id=team.id,
+                path=f"team/{team.id}.ics",
+                title=f"{label} · {team.name}",
+                description=(
+                    f"The rounds of the {series.season} {series.name} "
+                    f"that {team.name} enters, with its crews and cars."
+                ),
+                color=team.color,
+                entries=tuple(
+                    Entry(round_uid(season, r, "team", team.id), r, team=team) for r in rounds
+                ),
+            )
+        )
+    for round_ in season.rounds:
+        items = tuple(
+            Entry(round_uid(season, round_, "item", item.id), round_, item=item)
+            for item in round_.schedule
+        )
+        feeds.append(
+            Feed(
+                kind="round",
+                id=round_.id,
+                path=f"round/{round_.id}.ics",
+                title=f"{label} · R{round_.number} {round_.name}",
+                description=(
+                    f"Round {round_.number} of the {series.season} {series.name}: "
+                    f"{round_.name}, {round_.venue.place}."
+                ),
+                color=series.color,
+                entries=(_round_entry(season, round_), *items),
+            )
+        )
+    return tuple(feeds)
+
+
+def _round_entry(season: Season, round_: Round) -> Entry:
+    return Entry(round_uid(season, round_), round_)

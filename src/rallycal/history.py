@@ -1,0 +1,179 @@
+"""The last publication is the record: what subscribers already have.
+
+Before writing, the export reads the feeds it wrote last time and compares every
+event, by UID, on what a subscriber sees (every property but the stamps). An
+unchanged event keeps its SEQUENCE, DTSTAMP and LAST-MODIFIED byte for byte; a
+changed one gets SEQUENCE + 1 and this export's time; a new one starts at 0. The
+same comparison yields the change report and the list of what would vanish.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from rallycal.ics import Stamp
+from rallycal.wording import day_span
+
+STAMP_PROPERTIES = frozenset({"SEQUENCE", "DTSTAMP", "LAST-MODIFIED"})
+_FOLD = re.compile(r"\r\n[ \t]")
+_NAME = re.compile(r"[^;:]*")
+
+
+@dataclass(frozen=True)
+class PublishedEvent:
+    """An event as the last export wrote it."""
+
+    uid: str
+    visible: tuple[str, ...]  # unfolded content lines, stamps left out
+    stamp: Stamp | None
+
+    def value(self, name: str) -> str | None:
+        """The raw value of the first property called `name`."""
+        for line in self.visible:
+            if _NAME.match(line).group() == name:
+                return line.split(":", 1)[1] if ":" in line else ""
+        return None
+
+
+@dataclass
+class Publication:
+    """Everything the last export published: its feeds and their events by UID."""
+
+    feeds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> uids
+    events: dict[str, PublishedEvent] = field(default_factory=dict)
+
+    def add_feed(self, path: str, data: bytes) -> None:
+        """Record the events of one published feed file."""
+        events = parse_events(data)
+        self.feeds[path] = tuple(event.uid for event in events)
+        for event in events:
+            known = self.events.get(event.uid)
+            if known is None or _sequence(event) > _sequence(known):
+                self.events[event.uid] = event
+
+
+def unfold(data: bytes) -> list[str]:
+    """Content lines with folding undone (RFC 5545 section 3.1)."""
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\n", "\r\n")
+    return [line for line in _FOLD.sub("", text).split("\r\n") if line]
+
+
+def parse_events(data: bytes) -> list[PublishedEvent]:
+    """The VEVENTs of a feed, tolerant of anything it does not recognise."""
+    events: list[PublishedEvent] = []
+    current: list[str] | None = None
+    for line in unfold(data):
+        if line == "BEGIN:VEVENT":
+            current = []
+        elif line == "END:VEVENT" and current is not None:
+            events.append(_published(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return [event for event in events if event.uid]
+
+
+def visible_lines(body: bytes) -> tuple[str, ...]:
+    """What a subscriber sees of a freshly rendered event body."""
+    return tuple(unfold(body))
+
+
+def restamp(
+    uid: str, visible: tuple[str, ...], previous: Publication, now: datetime
+) -> tuple[Stamp, str]:
+    """The stamp an event gets, and whether it is "added", "changed" or "unchanged"."""
+    old = previous.events.get(uid)
+    if old is None or old.stamp is None:
+        return Stamp(0, now), "added" if old is None else "changed"
+    if old.visible == visible:
+        return old.stamp, "unchanged"
+    return Stamp(old.stamp.sequence + 1, max(now, old.stamp.changed)), "changed"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One thing a subscriber will notice about one event."""
+
+    what: str  # "days", "time", "venue", "status", "title", "details"
+    old: str | None
+    new: str | None
+
+
+def differences(old: PublishedEvent | None, new: PublishedEvent | None) -> list[Difference]:
+    """How an event changed between two publications, as people read it."""
+    if old is None or new is None:
+        return []
+    found = []
+    old_when, new_when = _when(old), _when(new)
+    if old_when != new_when:
+        timed = "T" in (old.value("DTSTART") or "") + (new.value("DTSTART") or "")
+        found.append(Difference("time" if timed else "days", old_when, new_when))
+    for what, name in (("venue", "LOCATION"), ("status", "STATUS"), ("title", "SUMMARY")):
+        if old.value(name) != new.value(name):
+            found.append(Difference(what, _text(old.value(name)), _text(new.value(name))))
+    if not found and old.visible != new.visible:
+        found.append(Difference("details", None, None))
+    return found
+
+
+def _published(lines: list[str]) -> PublishedEvent:
+    uid, visible, stamp = "", [], {}
+    for line in lines:
+        name = _NAME.match(line).group().upper()
+        value = line.split(":", 1)[1] if ":" in line else ""
+        if name in STAMP_PROPERTIES:
+            stamp[name] = value
+            continue
+        if name == "UID":
+            uid = value
+        visible.append(line)
+    return PublishedEvent(uid, tuple(visible), _parse_stamp(stamp))
+
+
+def _parse_stamp(values: dict[str, str]) -> Stamp | None:
+    try:
+        sequence = int(values["SEQUENCE"])
+        changed = datetime.strptime(values["LAST-MODIFIED"], "%Y%m%dT%H%M%SZ")
+    except (KeyError, ValueError):
+        return None
+    if sequence < 0 or Stamp(sequence, changed).lines() != _stamp_bytes(values):
+        return None
+    return Stamp(sequence, changed.replace(tzinfo=timezone.utc))
+
+
+def _stamp_bytes(values: dict[str, str]) -> bytes:
+    return (
+        f"SEQUENCE:{values.get('SEQUENCE')}\r\nDTSTAMP:{values.get('DTSTAMP')}\r\n"
+        f"LAST-MODIFIED:{values.get('LAST-MODIFIED')}\r\n"
+    ).encode()
+
+
+def _sequence(event: PublishedEvent) -> int:
+    return event.stamp.sequence if event.stamp else -1
+
+
+def _when(event: PublishedEvent) -> str | None:
+    start, end = event.value("DTSTART"), event.value("DTEND")
+    if not start or not end:
+        return None
+    try:
+        if "T" not in start:
+            first = date(int(start[:4]), int(start[4:6]), int(start[6:8]))
+            after = date(int(end[:4]), int(end[4:6]), int(end[6:8]))
+            return day_span(first, date.fromordinal(after.toordinal() - 1))
+        return f"{_instant(start)} – {_instant(end)}"
+    except ValueError:
+        return f"{start} – {end}"
+
+
+def _instant(value: str) -> str:
+    moment = datetime.strptime(value, "%Y%m%dT%H%M%SZ")
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return re.sub(r"\\([,;\\])", r"\1", value).replace("\\n", " ").replace("\\N", " ")

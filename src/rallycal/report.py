@@ -1,0 +1,86 @@
+"""What an export did, said for people (a table and a change report) and for machines (JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rallycal.build import EventChange
+from rallycal.publish import Outcome
+
+
+def changes_by_subject(changes: list[EventChange]) -> list[list[EventChange]]:
+    """Changes grouped by the round or schedule item they are about, in first-seen order."""
+    groups: dict[str, list[EventChange]] = {}
+    for change in changes:
+        groups.setdefault(change.subject, []).append(change)
+    return list(groups.values())
+
+
+def change_lines(outcome: Outcome) -> list[str]:
+    """One line per round or item that changed for subscribers, then per-feed removals."""
+    lines = []
+    for group in changes_by_subject(outcome.changes):
+        first = group[0]
+        feeds = sorted({path for change in group for path in change.feeds})
+        where = feeds[0] if len(feeds) == 1 else f"{len(feeds)} feeds"
+        if first.kind == "changed":
+            details = []
+            for difference in first.differences:
+                if difference.old is None and difference.new is None:
+                    details.append(f"{difference.what} changed")
+                else:
+                    details.append(f"{difference.what}: {difference.old} -> {difference.new}")
+            text = "; ".join(details) or "details changed"
+            lines.append(f"changed  {first.title}: {text} (in {where})")
+        else:
+            lines.append(f"{first.kind:<8} {first.title} (in {where})")
+    for removal in outcome.removals:
+        if removal.uid is None:
+            lines.append(f"removed  feed {removal.path}")
+        elif any(c.uid == removal.uid and c.kind == "removed" for c in outcome.changes):
+            continue
+        else:
+            lines.append(f"removed  {removal.title} from {removal.path}")
+    return lines
+
+
+def table_lines(outcome: Outcome) -> list[str]:
+    """The feeds with their event counts and what happened to each file."""
+    state = {path: "written" for path in outcome.written}
+    state.update({path: "unchanged" for path in outcome.unchanged})
+    rows = [(f["path"], str(f["events"]), state.get(f["path"], "")) for f in outcome.feeds]
+    rows += [(path, "", state[path]) for path in sorted(state) if path.endswith((".html", ".json"))]
+    rows += [(path, "", "removed") for path in outcome.removed]
+    width = max([len(r[0]) for r in rows] + [4])
+    lines = [f"{'file':<{width}}  {'events':>6}  status"]
+    lines += [f"{path:<{width}}  {events:>6}  {status}" for path, events, status in rows]
+    totals = (len(outcome.written), len(outcome.unchanged), len(outcome.removed))
+    lines.append("%d written, %d unchanged, %d removed in %s" % (*totals, outcome.out_dir))
+    return lines
+
+
+def as_json(outcome: Outcome) -> dict[str, Any]:
+    """Everything above, for CI."""
+    return {
+        "out": outcome.out_dir,
+        "stale": outcome.stale,
+        "written": outcome.written,
+        "unchanged": outcome.unchanged,
+        "removed": outcome.removed,
+        "feeds": outcome.feeds,
+        "changes": [
+            {
+                "uid": c.uid,
+                "change": c.kind,
+                "title": c.title,
+                "feeds": list(c.feeds),
+                "differences": [
+                    {"what": d.what, "old": d.old, "new": d.new} for d in c.differences
+                ],
+            }
+            for c in outcome.changes
+        ],
+        "removals": [
+            {"path": r.path, "uid": r.uid, "title": r.title} for r in outcome.removals
+        ],
+    }
