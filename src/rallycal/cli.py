@@ -50,9 +50,10 @@ def cli() -> None:
 def check(source: str) -> None:
     """Validate SOURCE and print a summary of the season."""
     from rallycal.source import load
-    from rallycal.summary import season_summary
+    from rallycal.summary import season_counts, season_summary
 
     season = load(source)
+    click.echo(f"{source}: OK, {season_counts(season)}")
     click.echo(season_summary(season))
 
 
