@@ -149,9 +149,12 @@ def _show(outcome, *, quiet: bool, as_json: bool, table: bool) -> None:
         click.echo("Changes for subscribers:" if table else "Would change for subscribers:")
         for line in changes:
             click.echo(f"  {line}")
-    elif not table:
-        files = ", ".join(outcome.written + outcome.removed)
-        click.echo(f"Would rewrite: {files}" if files else "Nothing would change.")
+    if not table:
+        for verb, paths in (("write", outcome.written), ("remove", outcome.removed)):
+            if paths:
+                click.echo(f"Would {verb} {len(paths)} file(s): {', '.join(paths)}")
+        if not outcome.stale:
+            click.echo("Nothing would change.")
 
 
 main = cli

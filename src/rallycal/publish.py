@@ -78,11 +78,13 @@ def export(
     check: bool = False,
 ) -> Outcome:
     """Export `source` into `out_dir`; with `check`, only say what would change."""
-    from rallycal.source import normalise_base_url, parse
+    from rallycal.source import parse
 
     now = export_time()
     data = _read_source(source)
     if base_url is not None:
+        from rallycal.source import normalise_base_url
+
         base_url = normalise_base_url(base_url)
     fingerprint = _fingerprint(data, base_url)
     out = Path(out_dir)

@@ -1,0 +1,87 @@
+"""Shared helpers for the tests: paths, a reproducible export, and the independent parsers."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "events.yaml"
+GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
+ICALJS = Path(__file__).resolve().parent / "js"
+EPOCH = 1767225600  # 2026-01-01T00:00:00Z
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a tool is missing here; fail in CI, where `.ci/run` installs it."""
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI installs it: see .ci/run)")
+    pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def epoch(seconds: int | None = EPOCH):
+    """Run with SOURCE_DATE_EPOCH set (or unset, with None)."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    if seconds is None:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = str(seconds)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+def export(source: Path, out: Path, seconds: int | None = EPOCH, **options):
+    """`rallycal.publish.export` at a fixed export time."""
+    from rallycal.publish import export as run_export
+
+    with epoch(seconds):
+        return run_export(str(source), str(out), **options)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder`, by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def ics_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.ics"))
+
+
+def icaljs(paths: list[Path]) -> list[dict]:
+    """What Mozilla's ical.js (Thunderbird's parser) reads in each file."""
+    node = shutil.which("node")
+    require(node is not None, "node is not installed")
+    require((ICALJS / "node_modules" / "ical.js").is_dir(), "run `npm ci` in tests/js")
+    done = subprocess.run(
+        [node, str(ICALJS / "parse.mjs"), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def copy_source(tmp_path: Path, source: Path = SHIPPED, name: str = "events.yaml") -> Path:
+    target = tmp_path / name
+    target.write_bytes(source.read_bytes())
+    return target

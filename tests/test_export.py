@@ -1,0 +1,286 @@
+"""`rallycal export`: which files, reproducibility, safe writing, `--check`."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support import EPOCH, SHIPPED, copy_source, epoch, export, snapshot
+
+from rallycal.cli import cli
+from rallycal.errors import PublishError, RallycalError, SourceError
+
+ROUND_IDS = [
+    "sno-drift",
+    "100-acre-wood",
+    "olympus",
+    "southern-ohio-forest",
+    "rally-colorado",
+    "ojibwe-forests",
+    "overmountain",
+    "lake-superior",
+]
+
+
+def test_export_writes_every_feed_of_the_shipped_season(tmp_path):
+    outcome = export(SHIPPED, tmp_path / "out")
+    files = snapshot(tmp_path / "out")
+    assert "all.ics" in files and "feeds.json" in files and "index.html" in files
+    assert sorted(p for p in files if p.startswith("class/")) == [
+        f"class/{c}.ics" for c in sorted(["o4wd", "l4wd", "o2wd", "l2wd"])
+    ]
+    assert sorted(p for p in files if p.startswith("team/")) == [
+        "team/lia-block.ics",
+        "team/mini-jcw.ics",
+        "team/subaru-motorsports-usa.ics",
+    ]
+    assert sorted(p for p in files if p.startswith("round/")) == sorted(
+        f"round/{r}.ics" for r in ROUND_IDS
+    )
+    assert sorted(outcome.written) == sorted(files)
+
+
+def test_manifest_describes_every_feed(tmp_path):
+    export(SHIPPED, tmp_path, base_url="https://example.org/ara")
+    manifest = json.loads((tmp_path / "feeds.json").read_text())
+    feeds = {f["path"]: f for f in manifest["feeds"]}
+    assert len(feeds) == 1 + 4 + 3 + 8
+    combined = feeds["all.ics"]
+    assert combined["kind"] == "combined" and combined["events"] == 8
+    assert combined["url"] == "https://example.org/ara/all.ics"
+    assert feeds["class/l4wd.ics"] == {
+        **feeds["class/l4wd.ics"],
+        "kind": "class",
+        "id": "l4wd",
+        "events": 8,
+        "url": "https://example.org/ara/class/l4wd.ics",
+    }
+    assert feeds["team/subaru-motorsports-usa.ics"]["events"] == 1
+    assert feeds["team/mini-jcw.ics"]["events"] == 8
+    import hashlib
+
+    for path, feed in feeds.items():
+        assert feed["sha256"] == hashlib.sha256((tmp_path / path).read_bytes()).hexdigest()
+        assert feed["title"]
+
+
+def test_without_base_url_urls_are_null(tmp_path):
+    export(SHIPPED, tmp_path)
+    manifest = json.loads((tmp_path / "feeds.json").read_text())
+    assert all(f["url"] is None for f in manifest["feeds"])
+    assert b"SOURCE" not in (tmp_path / "all.ics").read_bytes()
+
+
+def test_two_fresh_exports_with_source_date_epoch_are_byte_identical(tmp_path):
+    export(SHIPPED, tmp_path / "a")
+    export(SHIPPED, tmp_path / "b")
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+
+
+def test_reexport_into_the_same_folder_rewrites_nothing(tmp_path):
+    export(SHIPPED, tmp_path, seconds=None)
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*.*")}
+    outcome = export(SHIPPED, tmp_path, seconds=None)
+    assert outcome.written == [] and outcome.removed == []
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*.*")}
+    assert after == before
+
+
+def test_reexport_after_a_code_or_option_change_still_keeps_unchanged_events(tmp_path):
+    export(SHIPPED, tmp_path, seconds=EPOCH)
+    before = (tmp_path / "all.ics").read_bytes()
+    # A base URL changes text in every event: stamps move, and only to the new time.
+    export(SHIPPED, tmp_path, seconds=EPOCH + 3600, base_url="https://example.org/x/")
+    after = (tmp_path / "all.ics").read_bytes()
+    assert b"SEQUENCE:1" in after and b"SEQUENCE:0" not in after
+    assert b"LAST-MODIFIED:20260101T010000Z" in after
+    assert before != after
+
+
+def test_files_are_world_readable_and_no_temp_files_remain(tmp_path):
+    export(SHIPPED, tmp_path)
+    for path in tmp_path.rglob("*"):
+        assert ".rallycal-tmp" not in path.name
+        if path.is_file():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_export_leaves_other_files_alone_and_removes_only_its_own(tmp_path):
+    source = copy_source(tmp_path)
+    out = tmp_path / "dist"
+    export(source, out)
+    (out / "rallycal-0.1.0-py3-none-any.whl").write_bytes(b"wheel")
+    (out / "class" / "notes.txt").write_text("mine")
+    text = source.read_text().replace("  - id: lia-block\n", "  - id: lia-block-2\n")
+    source.write_text(text)
+    outcome = export(source, out, allow_removal=True)
+    assert outcome.removed == ["team/lia-block.ics"]
+    assert not (out / "team" / "lia-block.ics").exists()
+    assert (out / "team" / "lia-block-2.ics").exists()
+    assert (out / "rallycal-0.1.0-py3-none-any.whl").read_bytes() == b"wheel"
+    assert (out / "class" / "notes.txt").read_text() == "mine"
+
+
+def test_a_hostile_manifest_cannot_make_export_delete_outside(tmp_path):
+    out = tmp_path / "dist"
+    export(SHIPPED, out)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    manifest = json.loads((out / "feeds.json").read_text())
+    manifest["files"]["../victim.txt"] = "0" * 64
+    manifest["files"]["/etc/hostname"] = "0" * 64
+    (out / "feeds.json").write_text(json.dumps(manifest))
+    export(SHIPPED, out)
+    assert victim.read_text() == "keep"
+
+
+def test_a_symlinked_subfolder_is_refused(tmp_path):
+    out = tmp_path / "dist"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "class").symlink_to(elsewhere)
+    with pytest.raises(PublishError, match="symbolic link"):
+        export(SHIPPED, out)
+    assert list(elsewhere.iterdir()) == []
+    assert not (out / "all.ics").exists()
+
+
+def test_invalid_source_leaves_output_exactly_as_it_was(tmp_path):
+    source = copy_source(tmp_path)
+    out = tmp_path / "dist"
+    export(source, out)
+    before = snapshot(out)
+    source.write_text(source.read_text().replace("first_day: 2026-02-06", "first_day: 2026-02-30"))
+    with pytest.raises(SourceError):
+        export(source, out)
+    assert snapshot(out) == before
+
+
+def test_read_only_output_gives_a_clear_error_and_keeps_old_output(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root ignores file permissions")
+    source = copy_source(tmp_path)
+    out = tmp_path / "dist"
+    export(source, out)
+    before = snapshot(out)
+    source.write_text(source.read_text().replace("Olympus Rally", "Olympus Rally 2026"))
+    for folder in [out, *[p for p in out.rglob("*") if p.is_dir()]]:
+        folder.chmod(0o555)
+    try:
+        with pytest.raises(PublishError, match="cannot write"):
+            export(source, out)
+    finally:
+        for folder in [out, *[p for p in out.rglob("*") if p.is_dir()]]:
+            folder.chmod(0o755)
+    assert snapshot(out) == before
+
+
+def test_write_failure_midway_changes_nothing(tmp_path, monkeypatch):
+    """All temp files are written before any replace: a failure on the last one changes nothing."""
+    from rallycal import publish
+
+    source = copy_source(tmp_path)
+    out = tmp_path / "dist"
+    export(source, out)
+    before = snapshot(out)
+    source.write_text(source.read_text().replace("Sno*Drift Rally", "Sno*Drift"))
+    real = publish._write_temp
+    calls = []
+
+    def failing(target, data):
+        calls.append(target)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device", str(target))
+        return real(target, data)
+
+    monkeypatch.setattr(publish, "_write_temp", failing)
+    with pytest.raises(PublishError, match="No space left on device"):
+        export(source, out)
+    assert snapshot(out) == before
+    assert len(calls) == 5
+
+
+def test_bad_source_date_epoch_is_explained(tmp_path):
+    with epoch(None):
+        os.environ["SOURCE_DATE_EPOCH"] = "yesterday"
+        try:
+            with pytest.raises(RallycalError, match="SOURCE_DATE_EPOCH"):
+                export(SHIPPED, tmp_path, seconds="yesterday")
+        finally:
+            os.environ.pop("SOURCE_DATE_EPOCH")
+
+
+class TestCli:
+    def run(self, *args, env_epoch=EPOCH):
+        env = {"SOURCE_DATE_EPOCH": str(env_epoch)} if env_epoch else {}
+        return CliRunner().invoke(cli, list(args), env=env)
+
+    def test_export_prints_a_table(self, tmp_path):
+        result = self.run("export", str(SHIPPED), "--out", str(tmp_path))
+        assert result.exit_code == 0, result.output
+        assert "all.ics" in result.stdout and "class/l4wd.ics" in result.stdout
+        assert "16 feeds" in result.stdout or "written" in result.stdout
+
+    def test_quiet_prints_nothing(self, tmp_path):
+        result = self.run("export", str(SHIPPED), "--out", str(tmp_path), "--quiet")
+        assert result.exit_code == 0 and result.stdout == ""
+
+    def test_json_report(self, tmp_path):
+        result = self.run("export", str(SHIPPED), "--out", str(tmp_path), "--json")
+        report = json.loads(result.stdout)
+        assert report["stale"] is True
+        assert "all.ics" in report["written"]
+        assert len(report["feeds"]) == 16
+
+    def test_check_catches_a_one_day_change_and_writes_nothing(self, tmp_path):
+        source = copy_source(tmp_path)
+        out = tmp_path / "dist"
+        assert self.run("export", str(source), "--out", str(out)).exit_code == 0
+        assert self.run("export", str(source), "--out", str(out), "--check").exit_code == 0
+        before = snapshot(out)
+        source.write_text(source.read_text().replace("last_day: 2026-02-07", "last_day: 2026-02-08"))
+        result = self.run("export", str(source), "--out", str(out), "--check")
+        assert result.exit_code == 1
+        assert "all.ics" in result.stdout and "stale" in result.stderr
+        assert snapshot(out) == before
+
+    def test_check_on_a_missing_folder_is_stale(self, tmp_path):
+        result = self.run("export", str(SHIPPED), "--out", str(tmp_path / "none"), "--check")
+        assert result.exit_code == 1
+        assert not (tmp_path / "none").exists()
+
+    def test_source_errors_exit_1_without_traceback(self, tmp_path):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text("series: [\n")
+        result = self.run("export", str(bad), "--out", str(tmp_path / "out"))
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"{bad}:")
+        assert "Traceback" not in result.output
+        assert not (tmp_path / "out" / "all.ics").exists()
+
+    def test_missing_source(self, tmp_path):
+        result = self.run("export", str(tmp_path / "nope.yaml"))
+        assert result.exit_code == 1
+        assert "nope.yaml: no such file" in result.stderr
+
+
+def test_export_as_a_real_subprocess(tmp_path):
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
+    script = Path(sys.executable).with_name("rallycal")
+    done = subprocess.run(
+        [str(script), "export", "--out", str(tmp_path / "dist")],
+        cwd=SHIPPED.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "dist" / "all.ics").read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")

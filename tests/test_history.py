@@ -1,0 +1,247 @@
+"""Updates subscribers notice: stamps from the last publication, statuses, removals, the report."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support import EPOCH, SHIPPED, copy_source, export, ics_files, icaljs, snapshot
+
+from rallycal.cli import cli
+from rallycal.errors import RemovalRefused
+
+HOUR = 3600
+SNO = b"ara.2026.sno-drift"
+
+
+def events(folder: Path) -> dict[tuple[str, bytes], bytes]:
+    """Every VEVENT by (file, UID)."""
+    found = {}
+    for path in ics_files(folder):
+        for block in re.findall(rb"BEGIN:VEVENT\r\n.*?END:VEVENT\r\n", path.read_bytes(), re.S):
+            uid = re.search(rb"\r\nUID:(.*?)\r\n", block).group(1)
+            found[(path.relative_to(folder).as_posix(), uid)] = block
+    return found
+
+
+def prop(block: bytes, name: str) -> str:
+    return re.search(rb"\r\n" + name.encode() + rb"[:;](.*?)\r\n", block).group(1).decode()
+
+
+class Edits:
+    """A copy of the shipped source, edited step by step and exported into one folder."""
+
+    def __init__(self, tmp_path: Path):
+        self.source = copy_source(tmp_path)
+        self.out = tmp_path / "dist"
+        self.clock = EPOCH
+
+    def edit(self, old: str, new: str) -> None:
+        text = self.source.read_text()
+        assert old in text, old
+        self.source.write_text(text.replace(old, new, 1))
+
+    def export(self, **options):
+        self.clock += HOUR
+        return export(self.source, self.out, seconds=self.clock, **options)
+
+
+@pytest.fixture
+def edits(tmp_path) -> Edits:
+    e = Edits(tmp_path)
+    e.export()
+    return e
+
+
+def test_moving_round_one_bumps_only_its_events(edits):
+    before = events(edits.out)
+    edits.edit("last_day: 2026-02-07", "last_day: 2026-02-08")
+    outcome = edits.export()
+    after = events(edits.out)
+    assert before.keys() == after.keys()
+    moved = [key for key in after if key[1].startswith(SNO)]
+    assert len(moved) == 1 + 4 + 3 + 1  # combined, 4 classes, 3 teams, its round file
+    for key in after:
+        if key in moved:
+            assert prop(after[key], "SEQUENCE") == "1"
+            assert prop(after[key], "LAST-MODIFIED") == "20260101T020000Z"
+            assert prop(after[key], "DTSTAMP") == "20260101T020000Z"
+            assert prop(after[key], "DTEND;VALUE=DATE") == "20260209"
+        else:
+            assert after[key] == before[key]
+    lines = "\n".join(_report(outcome))
+    assert "Sno*Drift Rally" in lines
+    assert "Fri 6 – Sat 7 Feb 2026 -> Fri 6 – Sun 8 Feb 2026" in lines
+
+
+def test_sequence_never_decreases_through_move_and_move_back(edits):
+    edits.edit("first_day: 2026-04-17", "first_day: 2026-04-18")
+    edits.export()
+    edits.edit("first_day: 2026-04-18", "first_day: 2026-04-17")
+    edits.export()
+    block = events(edits.out)[("all.ics", b"ara.2026.olympus@rallycal")]
+    assert prop(block, "SEQUENCE") == "2"
+    assert prop(block, "DTSTART;VALUE=DATE") == "20260417"
+
+
+def test_no_change_export_is_byte_identical_even_at_a_later_time(edits):
+    before = snapshot(edits.out)
+    outcome = edits.export()
+    assert outcome.written == [] and snapshot(edits.out) == before
+
+
+def test_rename_keeps_uid_and_bumps_sequence(edits):
+    edits.edit("name: Rally Colorado", "name: Rally Colorado Rangely")
+    outcome = edits.export()
+    block = events(edits.out)[("all.ics", b"ara.2026.rally-colorado@rallycal")]
+    assert prop(block, "SUMMARY") == "ARA R5: Rally Colorado Rangely"
+    assert prop(block, "SEQUENCE") == "1"
+    assert any("title: ARA R5: Rally Colorado -> ARA R5: Rally Colorado Rangely" in line
+               for line in _report(outcome))
+
+
+def test_cancel_then_restore(edits):
+    edits.edit("    name: Olympus Rally\n", "    name: Olympus Rally\n    status: cancelled\n")
+    outcome = edits.export()
+    found = events(edits.out)
+    olympus = {k: v for k, v in found.items() if b".olympus" in k[1]}
+    assert len(olympus) == 1 + 4 + 1 + 1  # combined, classes, MINI, round file
+    for block in olympus.values():
+        assert prop(block, "STATUS") == "CANCELLED"
+        assert prop(block, "SUMMARY").startswith("[Cancelled] ")
+        assert prop(block, "SEQUENCE") == "1"
+    assert any("status: CONFIRMED -> CANCELLED" in line for line in _report(outcome))
+    edits.edit("    status: cancelled\n", "")
+    edits.export()
+    for key, block in events(edits.out).items():
+        if b".olympus" in key[1]:
+            assert prop(block, "STATUS") == "CONFIRMED"
+            assert prop(block, "SEQUENCE") == "2"
+
+
+def test_postponed_is_tentative_with_a_marker(edits):
+    edits.edit("    name: Olympus Rally\n", "    name: Olympus Rally\n    status: postponed\n")
+    edits.export()
+    block = events(edits.out)[("all.ics", b"ara.2026.olympus@rallycal")]
+    assert prop(block, "STATUS") == "TENTATIVE"
+    assert prop(block, "SUMMARY") == "[Postponed] ARA R3: Olympus Rally"
+
+
+def _delete_olympus(edits: Edits) -> None:
+    text = edits.source.read_text()
+    start = text.index("  - id: olympus\n")
+    end = text.index("  - id: southern-ohio-forest\n")
+    edits.source.write_text(text[:start] + text[end:])
+
+
+def test_removing_a_published_round_is_refused_and_changes_nothing(edits):
+    before = snapshot(edits.out)
+    _delete_olympus(edits)
+    with pytest.raises(RemovalRefused) as refused:
+        edits.export()
+    message = str(refused.value)
+    assert "round/olympus.ics" in message and "status: cancelled" in message
+    assert "--allow-removal" in message
+    assert snapshot(edits.out) == before
+
+
+def test_removal_with_the_flag(edits):
+    _delete_olympus(edits)
+    outcome = edits.export(allow_removal=True)
+    assert "round/olympus.ics" in outcome.removed
+    assert not (edits.out / "round" / "olympus.ics").exists()
+    assert not any(b".olympus" in key[1] for key in events(edits.out))
+    assert any(line.startswith("removed") and "Olympus Rally" in line for line in _report(outcome))
+    manifest = json.loads((edits.out / "feeds.json").read_text())
+    assert "round/olympus.ics" not in manifest["files"]
+
+
+def test_leaving_one_class_feed_counts_as_removal(edits):
+    edits.edit(
+        "    name: Olympus Rally\n", "    name: Olympus Rally\n    classes: [o4wd, l4wd, o2wd]\n"
+    )
+    with pytest.raises(RemovalRefused, match="class/l2wd.ics"):
+        edits.export()
+
+
+def test_removing_a_team_is_refused(edits):
+    edits.edit("  - id: lia-block\n", "  - id: lia-block-racing\n")
+    with pytest.raises(RemovalRefused, match="feed team/lia-block.ics"):
+        edits.export()
+
+
+def test_manifest_records_when_each_feed_last_changed(edits):
+    first = {f["path"]: f["last_changed"] for f in _manifest(edits)["feeds"]}
+    assert set(first.values()) == {"2026-01-01T01:00:00Z"}
+    edits.edit("name: Rally Colorado", "name: Rally Colorado II")
+    edits.export()
+    second = {f["path"]: f["last_changed"] for f in _manifest(edits)["feeds"]}
+    assert second["round/rally-colorado.ics"] == "2026-01-01T02:00:00Z"
+    assert second["all.ics"] == "2026-01-01T02:00:00Z"
+    assert second["round/olympus.ics"] == "2026-01-01T01:00:00Z"
+    assert second["team/lia-block.ics"] == "2026-01-01T01:00:00Z"
+
+
+def test_every_step_parses_in_ical_js(edits):
+    edits.edit("last_day: 2026-02-07", "last_day: 2026-02-08")
+    edits.export()
+    edits.edit("    name: Olympus Rally\n", "    name: Olympus Rally\n    status: cancelled\n")
+    edits.export()
+    parsed = {f["path"]: f for f in icaljs(ics_files(edits.out))}
+    combined = parsed[str(edits.out / "all.ics")]["events"]
+    assert combined[0]["sequence"] == 1 and combined[0]["end"] == "2026-02-09"
+    assert combined[2]["status"] == "CANCELLED" and combined[2]["sequence"] == 1
+    assert combined[3]["sequence"] == 0
+
+
+class TestDiffCommand:
+    def test_diff_shows_changes_and_writes_nothing(self, edits):
+        before = snapshot(edits.out)
+        edits.edit("first_day: 2026-06-11", "first_day: 2026-06-10")
+        result = CliRunner().invoke(
+            cli, ["diff", str(edits.source), "--out", str(edits.out)], env={"SOURCE_DATE_EPOCH": "0"}
+        )
+        assert result.exit_code == 0, result.output
+        assert "Southern Ohio Forest Rally" in result.stdout
+        assert "Thu 11 – Sat 13 Jun 2026 -> Wed 10 – Sat 13 Jun 2026" in result.stdout
+        assert snapshot(edits.out) == before
+
+    def test_diff_json(self, edits):
+        edits.edit("town: Shelton", "town: Shelton Valley")
+        result = CliRunner().invoke(
+            cli, ["diff", str(edits.source), "--out", str(edits.out), "--json"]
+        )
+        report = json.loads(result.stdout)
+        venue = [
+            d
+            for c in report["changes"]
+            if c["uid"] == "ara.2026.olympus@rallycal"
+            for d in c["differences"]
+            if d["what"] == "venue"
+        ]
+        assert venue == [
+            {
+                "what": "venue",
+                "old": "Shelton, Washington, United States",
+                "new": "Shelton Valley, Washington, United States",
+            }
+        ]
+
+    def test_diff_lists_removals_without_refusing(self, edits):
+        _delete_olympus(edits)
+        result = CliRunner().invoke(cli, ["diff", str(edits.source), "--out", str(edits.out)])
+        assert result.exit_code == 0
+        assert "removed" in result.stdout and "Olympus Rally" in result.stdout
+
+
+def _manifest(edits: Edits) -> dict:
+    return json.loads((edits.out / "feeds.json").read_text())
+
+
+def _report(outcome) -> list[str]:
+    from rallycal.report import change_lines
+
+    return change_lines(outcome)
