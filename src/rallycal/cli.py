@@ -131,6 +131,38 @@ def diff(source: str, out_dir: str, base_url: str | None, as_json: bool) -> None
     _show(outcome, quiet=False, as_json=as_json, table=False)
 
 
+@cli.command()
+@SOURCE
+@OUT
+@click.option(
+    "--port",
+    "-p",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="The port to listen on (0: any free one).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on (0.0.0.0 lets other devices on the network in).",
+)
+@click.option("--watch", "-w", is_flag=True, help="Export again whenever SOURCE changes.")
+@BASE_URL
+def serve(
+    source: str, out_dir: str, port: int, host: str, watch: bool, base_url: str | None
+) -> None:
+    """Export SOURCE, then serve the output folder for a preview until Ctrl-C.
+
+    Feeds are served as a static host should serve them (content types, ETag,
+    Last-Modified); only files inside the output folder are ever served.
+    """
+    from rallycal.serve import serve as run_server
+
+    run_server(source, out_dir, host=host, port=port, watch=watch, base_url=base_url)
+
+
 def _show(outcome, *, quiet: bool, as_json: bool, table: bool) -> None:
     from rallycal import report
 

@@ -1,0 +1,440 @@
+"""`rallycal serve`: the real server on a free loopback port, asked real HTTP requests.
+
+Raw request paths go through http.client (or a bare socket), so nothing between the
+test and the server normalises them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support import SHIPPED, copy_source, export
+
+from rallycal.cli import cli
+from rallycal.errors import RallycalError
+from rallycal.serve import Watcher, make_server
+
+SECRET = b"outside the output folder"
+DEADLINE = 30  # seconds any wait below may take at most
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """An exported season in `site/out`, with bait around it for the escape tests."""
+    base = tmp_path_factory.mktemp("site")
+    out = base / "out"
+    export(SHIPPED, out)
+    (base / "events.yaml").write_bytes(SECRET)  # what `/../events.yaml` would reach
+    (out / ".secret").write_bytes(SECRET)
+    (out / "class" / ".draft.ics").write_bytes(SECRET)
+    (out / ".all.ics.abc123.rallycal-tmp").write_bytes(SECRET)
+    (out / "leak.ics").symlink_to(base / "events.yaml")
+    (out / "up").symlink_to(base, target_is_directory=True)
+    (out / "shown.ics").symlink_to(".secret")  # a visible name for a hidden file
+    (out / "latest.ics").symlink_to("all.ics")  # a link that stays inside is served
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    server = make_server(str(site), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(DEADLINE)
+
+
+def fetch(port: int, method: str, target: str, headers: dict[str, str] | None = None):
+    """One request on a fresh connection: (status, headers, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
+    try:
+        connection.putrequest(method, target, skip_host=False, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def raw_exchange(port: int, request: bytes) -> bytes:
+    """Send bytes as they are and read the answer until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def etag_of(path: Path) -> str:
+    return '"%s"' % hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("target", "file", "content_type"),
+    [
+        ("/all.ics", "all.ics", "text/calendar; charset=utf-8"),
+        ("/class/o4wd.ics", "class/o4wd.ics", "text/calendar; charset=utf-8"),
+        ("/round/olympus.ics?v=2", "round/olympus.ics", "text/calendar; charset=utf-8"),
+        ("/feeds.json", "feeds.json", "application/json"),
+        ("/index.html", "index.html", "text/html; charset=utf-8"),
+        ("/", "index.html", "text/html; charset=utf-8"),
+        ("/latest.ics", "all.ics", "text/calendar; charset=utf-8"),
+    ],
+)
+def test_files_are_served_with_their_type_and_validators(server, site, target, file, content_type):
+    status, headers, body = fetch(server.server_port, "GET", target)
+    path = site / file
+    assert status == 200
+    assert body == path.read_bytes()
+    assert headers["Content-Type"] == content_type
+    assert headers["Content-Length"] == str(len(body))
+    assert headers["ETag"] == etag_of(path)
+    assert headers["Last-Modified"] == formatdate(path.stat().st_mtime, usegmt=True)
+    assert headers["Cache-Control"] == "no-cache"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "if_none_match",
+    ["{etag}", '"0000", {etag}', "W/{etag}", "*", '"0000",{etag} , "1111"'],
+)
+def test_a_matching_if_none_match_gets_304_without_a_body(server, site, if_none_match):
+    etag = etag_of(site / "all.ics")
+    headers = {"If-None-Match": if_none_match.format(etag=etag)}
+    status, answer, body = fetch(server.server_port, "GET", "/all.ics", headers)
+    assert (status, body) == (304, b"")
+    assert answer["ETag"] == etag
+    assert answer["Last-Modified"] == formatdate((site / "all.ics").stat().st_mtime, usegmt=True)
+
+
+def test_if_none_match_decides_over_if_modified_since(server, site):
+    """RFC 9110 13.2.2: a non-matching ETag means 200, whatever the date says."""
+    headers = {
+        "If-None-Match": '"not-the-content"',
+        "If-Modified-Since": formatdate(time.time() + 86400, usegmt=True),
+    }
+    status, answer, body = fetch(server.server_port, "GET", "/all.ics", headers)
+    assert status == 200 and body == (site / "all.ics").read_bytes()
+    assert answer["ETag"] == etag_of(site / "all.ics")
+
+
+def test_if_modified_since_gets_304_until_the_file_is_newer(server, site):
+    mtime = (site / "feeds.json").stat().st_mtime
+    same = {"If-Modified-Since": formatdate(mtime, usegmt=True)}
+    older = {"If-Modified-Since": formatdate(mtime - 3600, usegmt=True)}
+    garbage = {"If-Modified-Since": "yesterday, more or less"}
+    assert fetch(server.server_port, "GET", "/feeds.json", same)[::2] == (304, b"")
+    assert fetch(server.server_port, "GET", "/feeds.json", older)[0] == 200
+    assert fetch(server.server_port, "GET", "/feeds.json", garbage)[0] == 200
+
+
+def test_a_changed_file_gets_a_new_etag(tmp_path):
+    (tmp_path / "all.ics").write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    with running(tmp_path) as port:
+        old = fetch(port, "GET", "/all.ics")[1]["ETag"]
+        (tmp_path / "all.ics").write_bytes(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+        status, headers, _ = fetch(port, "GET", "/all.ics", {"If-None-Match": old})
+    assert status == 200
+    assert headers["ETag"] not in (old, None)
+
+
+def test_head_sends_the_headers_of_get_and_no_body(server, site):
+    answer = raw_exchange(
+        server.server_port,
+        b"HEAD /all.ics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    )
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    assert rest == b""
+    assert head.startswith(b"HTTP/1.1 200 ")
+    size = len((site / "all.ics").read_bytes())
+    assert f"Content-Length: {size}".encode() in head
+    assert f"ETag: {etag_of(site / 'all.ics')}".encode() in head
+    assert b"Content-Type: text/calendar; charset=utf-8" in head
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_methods_other_than_get_and_head_get_405(server, site, method):
+    before = (site / "all.ics").read_bytes()
+    status, headers, _ = fetch(server.server_port, method, "/all.ics")
+    assert status == 405
+    assert headers["Allow"] == "GET, HEAD"
+    assert (site / "all.ics").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/../events.yaml",
+        "/%2e%2e/events.yaml",
+        "/%2E%2E/events.yaml",
+        "/%2E%2E%2Fevents.yaml",
+        "/..%2fevents.yaml",
+        "/%252e%252e/events.yaml",
+        "/%252e%252e%252fevents.yaml",
+        "/class/../../events.yaml",
+        "/class/%2e%2e/%2e%2e/events.yaml",
+        "/..\\events.yaml",
+        "/%2e%2e%5cevents.yaml",
+        "/.%2e/events.yaml",
+        "/%00/../events.yaml",
+        "/all.ics%00",
+        "http://127.0.0.1/../events.yaml",
+        "../events.yaml",
+        "*",
+    ],
+)
+def test_paths_leading_out_of_the_folder_get_404(server, target):
+    status, _, body = fetch(server.server_port, "GET", target)
+    assert status == 404
+    assert SECRET not in body
+
+
+def test_a_raw_nul_byte_in_the_path_gets_404(server):
+    answer = raw_exchange(
+        server.server_port,
+        b"GET /all.ics\x00/../../events.yaml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 404 ")
+    assert SECRET not in answer
+
+
+@pytest.mark.parametrize("target", ["/leak.ics", "/up/events.yaml", "/up/%2e%2e/events.yaml"])
+def test_symbolic_links_pointing_out_of_the_folder_get_404(server, target):
+    status, _, body = fetch(server.server_port, "GET", target)
+    assert status == 404
+    assert SECRET not in body
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/.secret",
+        "/%2esecret",
+        "/class/.draft.ics",
+        "/.all.ics.abc123.rallycal-tmp",
+        "/./all.ics",
+        "/shown.ics",
+    ],
+)
+def test_hidden_files_get_404(server, target):
+    status, headers, body = fetch(server.server_port, "GET", target)
+    assert status == 404
+    assert SECRET not in body
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("target", ["/class/", "/class", "/missing.ics", "/class/none.ics"])
+def test_folders_are_never_listed_and_missing_files_get_404(server, target):
+    status, _, body = fetch(server.server_port, "GET", target)
+    assert status == 404
+    assert b"o4wd" not in body
+
+
+def test_a_port_in_use_is_a_clear_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RallycalError, match=f"127.0.0.1:{port}: the port is in use"):
+            make_server(str(tmp_path), "127.0.0.1", port)
+        source = copy_source(tmp_path)
+        result = CliRunner().invoke(
+            cli, ["serve", str(source), "--out", str(tmp_path / "out"), "--port", str(port)]
+        )
+    assert result.exit_code == 1
+    assert "the port is in use" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()  # it stopped before exporting
+
+
+@contextlib.contextmanager
+def running(root: Path):
+    server = make_server(str(root), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(DEADLINE)
+
+
+def rename_round(source: Path, old: str, new: str) -> None:
+    text = source.read_text(encoding="utf-8")
+    assert f"name: {old}\n" in text
+    source.write_text(text.replace(f"name: {old}\n", f"name: {new}\n"), encoding="utf-8")
+
+
+def break_source(source: Path) -> None:
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("first_day: 2026-04-17", "first_day: 2026-04-31"), "utf-8")
+
+
+def test_watcher_exports_changes_and_keeps_the_last_good_output(tmp_path, capsys):
+    source = copy_source(tmp_path)
+    out = tmp_path / "out"
+    export(source, out)
+    watcher = Watcher(str(source), str(out))
+
+    watcher.poll()  # nothing changed: nothing exported
+    assert capsys.readouterr().out == ""
+
+    rename_round(source, "Olympus Rally", "Olympus Rally Revived")
+    watcher.poll()
+    assert "Olympus Rally Revived" in (out / "round" / "olympus.ics").read_text()
+    assert "Exported" in capsys.readouterr().out
+    good = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    break_source(source)
+    watcher.poll()
+    err = capsys.readouterr().err
+    assert re.search(r"events\.yaml:\d+:\d+: .*2026-04-31", err), err
+    assert "Still serving the last good export" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == good
+
+    text = source.read_text(encoding="utf-8").replace("first_day: 2026-04-31", "first_day: 2026-04-17")
+    start = text.index("  - id: olympus\n")
+    source.write_text(text[:start] + text[text.index("  - id: southern-ohio-forest\n") :], "utf-8")
+    watcher.poll()  # a round vanished: the export refuses, the server goes on
+    err = capsys.readouterr().err
+    assert "would disappear for subscribers" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == good
+
+
+class ServeProcess:
+    """`rallycal serve` as a subprocess on port 0, its output collected as it comes."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "rallycal", "serve", *args, "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.out: list[str] = []
+        self.err: list[str] = []
+        for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
+            threading.Thread(target=self._collect, args=(stream, lines), daemon=True).start()
+        match = self.wait_for(lambda: re.search(r"at http://127\.0\.0\.1:(\d+)/", self.stdout))
+        self.port = int(match.group(1))
+
+    @staticmethod
+    def _collect(stream, lines: list[str]) -> None:
+        for line in stream:
+            lines.append(line)
+
+    @property
+    def stdout(self) -> str:
+        return "".join(self.out)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.err)
+
+    def wait_for(self, condition):
+        """Poll `condition` until it is true, for at most DEADLINE seconds."""
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            result = condition()
+            if result:
+                return result
+            if self.process.poll() is not None:
+                time.sleep(0.2)  # let the readers drain
+                raise AssertionError(f"serve exited: {self.stdout}\n{self.stderr}")
+            time.sleep(0.1)
+        raise AssertionError(f"timed out; output so far:\n{self.stdout}\n{self.stderr}")
+
+    def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(DEADLINE)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(DEADLINE)
+
+
+@pytest.fixture
+def serve_process():
+    started: list[ServeProcess] = []
+
+    def start(*args: str) -> ServeProcess:
+        started.append(ServeProcess(*args))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.kill()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT, as Ctrl-C does")
+def test_rallycal_serve_answers_as_a_static_host_and_stops_on_ctrl_c(tmp_path, serve_process):
+    source = copy_source(tmp_path)
+    server = serve_process(str(source), "--out", str(tmp_path / "dist"))
+    port = server.port
+
+    status, headers, body = fetch(port, "GET", "/all.ics")
+    assert status == 200 and body.startswith(b"BEGIN:VCALENDAR")
+    assert headers["Content-Type"] == "text/calendar; charset=utf-8"
+    etag = headers["ETag"]
+    assert etag == etag_of(tmp_path / "dist" / "all.ics")
+    assert fetch(port, "GET", "/all.ics", {"If-None-Match": etag})[0] == 304
+    for target in ("/../events.yaml", "/%2e%2e/events.yaml", "/%2E%2E%2Fevents.yaml"):
+        assert fetch(port, "GET", target)[0] == 404
+    assert fetch(port, "POST", "/all.ics")[0] == 405
+
+    assert server.interrupt() in (0, 130)
+    assert "Traceback" not in server.stderr
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT, as Ctrl-C does")
+def test_serve_watch_picks_up_changes_and_survives_a_broken_source(tmp_path, serve_process):
+    source = copy_source(tmp_path)
+    server = serve_process(str(source), "--out", str(tmp_path / "dist"), "--watch")
+    port = server.port
+
+    def olympus() -> bytes:
+        status, _, body = fetch(port, "GET", "/round/olympus.ics")
+        assert status == 200
+        return body
+
+    assert b"SUMMARY:ARA R3: Olympus Rally\r\n" in olympus()
+    rename_round(source, "Olympus Rally", "Olympus Rally Revived")
+    server.wait_for(lambda: b"Olympus Rally Revived" in olympus())
+    good = olympus()
+
+    break_source(source)
+    server.wait_for(lambda: re.search(r"events\.yaml:\d+:\d+: .*2026-04-31", server.stderr))
+    assert olympus() == good  # still the last good bytes
+    assert fetch(port, "GET", "/all.ics")[0] == 200
+
+    rename_round(source, "Olympus Rally Revived", "Olympus Rally Reborn")
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("2026-04-31", "2026-04-17"), encoding="utf-8"
+    )
+    server.wait_for(lambda: b"Olympus Rally Reborn" in olympus())
+
+    assert server.interrupt() in (0, 130)
+    assert "Traceback" not in server.stderr
