@@ -249,6 +249,15 @@ def test_folders_are_never_listed_and_missing_files_get_404(server, target):
     assert b"o4wd" not in body
 
 
+def test_a_client_hanging_up_early_prints_no_traceback(server, capsys):
+    for error, shown in ((BrokenPipeError(32, "Broken pipe"), False), (ValueError("bug"), True)):
+        try:
+            raise error
+        except Exception:
+            server.handle_error(None, ("127.0.0.1", 50000))
+        assert ("Traceback" in capsys.readouterr().err) is shown
+
+
 def test_a_port_in_use_is_a_clear_error(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

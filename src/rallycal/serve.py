@@ -5,9 +5,9 @@ The server is the standard library's, answering only what a static host would:
 * GET and HEAD; any other standard method gets 405 with `Allow: GET, HEAD`
   (an unknown method gets 501, as the standard library answers).
 * Only regular files inside the output folder. A path with a hidden segment (one
-  starting with '.', which covers '..'), a backslash or a NUL byte, before or after
-  percent-decoding, or one that resolves (through symbolic links) outside the
-  folder answers 404; folders are never listed, `/` serves `index.html`.
+  starting with '.', which covers '..'), a backslash or a NUL byte once
+  percent-decoded, or one that resolves (through symbolic links) outside the folder
+  or to a hidden file answers 404; folders are never listed, `/` serves `index.html`.
 * The content types calendar clients expect, a strong ETag (the sha256 of the
   content) and Last-Modified, 304 for a matching If-None-Match or (without one)
   If-Modified-Since, and `Cache-Control: no-cache` so clients always revalidate.
@@ -23,6 +23,7 @@ import errno
 import hashlib
 import os
 import socket
+import sys
 import threading
 from datetime import timezone
 from collections.abc import Callable
@@ -47,8 +48,6 @@ POLL_SECONDS = 0.5
 
 class PreviewServer(ThreadingHTTPServer):
     """Serves the files of one folder; `serve_forever()` in a thread, then `shutdown()`."""
-
-    daemon_threads = True
 
     def __init__(self, root: str, host: str = "127.0.0.1", port: int = 8000) -> None:
         self.root = os.path.realpath(root)
@@ -80,6 +79,11 @@ class PreviewServer(ThreadingHTTPServer):
         if any(part.startswith(".") for part in inside) or not os.path.isfile(real):
             return None
         return real
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up early is no error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
@@ -135,12 +139,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         return mtime <= date.replace(tzinfo=date.tzinfo or timezone.utc).timestamp()
 
     def _respond(self, status: HTTPStatus, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        if status != HTTPStatus.NOT_MODIFIED:
-            headers = {"Content-Type": "text/plain; charset=utf-8", **(headers or {})}
+        headers = {**(headers or {}), "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+        if status != HTTPStatus.NOT_MODIFIED:  # a 304 has no body: no type, no length
+            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
             headers["Content-Length"] = str(len(body))
-        headers = {**(headers or {}), "Cache-Control": "no-cache"}
-        headers["X-Content-Type-Options"] = "nosniff"
+        self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
@@ -231,6 +234,8 @@ def serve(
         if watcher:
             threading.Thread(target=watcher.run, args=(stop,), daemon=True).start()
         click.echo(f"Serving {out_dir} at {server.url} (Ctrl-C to stop).")
+        if host in ("0.0.0.0", "::"):
+            click.echo("Other devices on the network reach it at this computer's address.")
         if watcher:
             click.echo(f"Watching {source}: every saved change is exported again.")
         server.serve_forever()
