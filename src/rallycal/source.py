@@ -53,7 +53,7 @@ from rallycal.model import (
 MAX_BYTES = 2 * 1024 * 1024
 MAX_LINE = 10_000
 MAX_DEPTH = 20
-MAX_VALUES = 50_000
+MAX_VALUES = 20_000
 MAX_PROBLEMS = 200
 NAME_LIMIT = 200
 NOTES_LIMIT = 4000
@@ -389,7 +389,7 @@ class _Checker:
                 self.add(key_node, f"unknown key {_q(key)} in {owner}; {hint}")
         for key in required:
             if key not in keys:
-                self.add(node, f"{owner} is missing '{key}'; add a '{key}:' entry")
+                self.add(node, f"{owner} is missing '{key}'; add a line '{key}: ...'")
         return values
 
     def items(self, node: Node | None, what: str, empty: str | None = None) -> list[Node] | None:
@@ -441,7 +441,10 @@ class _Checker:
         if value is None or (len(value) <= ID_LIMIT and _ID.fullmatch(value)):
             return value
         odd = next((c for c in value if not c.isascii()), None)
-        detail = f" ('{odd}' is {unicodedata.name(odd, f'U+{ord(odd):04X}')})" if odd else ""
+        detail = ""
+        if odd:
+            character = f"U+{ord(odd):04X} {unicodedata.name(odd, '')}".strip()
+            detail = f" (it contains {character})"
         fixed = _fixed_id(value)
         hint = f"; did you mean '{fixed}'?" if fixed else ""
         self.add(node, f"invalid id {_q(value)}{detail}; {ID_RULE}{hint}")
@@ -648,6 +651,7 @@ class _Checker:
             self.add(f["first_day"], f"first_day {first} is not in the {self.season_year} season; "
                                      "fix the year, or the series' season")
         venue = self.venue(f.get("venue"), owner)
+        before = len(self.report.problems)
         if "classes" in f:
             runs = self.references(f["classes"], "classes", owner, "class", "classes",
                                    self.class_ids,
@@ -655,8 +659,9 @@ class _Checker:
             classes = tuple(value for _, value in runs)
         else:
             classes = tuple(self.class_ids or ())
-        if round_id:
-            self.classes_of[round_id] = classes
+        if round_id:  # which classes run here is unknown if they could not all be checked
+            known = self.class_ids is not None and len(self.report.problems) == before
+            self.classes_of[round_id] = classes if known else None
         days = (first, last) if first and last and first <= last else None
         zone = pytz.timezone(venue.timezone) if venue and venue.timezone else None
         schedule = self.schedule(f.get("schedule"), owner, days, zone)
