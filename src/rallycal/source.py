@@ -408,7 +408,8 @@ class _Checker:
 
     def text(self, node: Node | None, key: str, owner: str, *, optional: bool = False,
              limit: int = NAME_LIMIT, multiline: bool = False, kind: str = "text") -> str | None:
-        """Stripped, non-empty text without control characters, at most `limit` long."""
+        """Stripped, non-empty text without control characters or line separators, at most
+        `limit` long."""
         if not _given(node):
             return None
         what = f"'{key}' in {owner}"
@@ -422,11 +423,15 @@ class _Checker:
             self.add(node, f"{what} is empty; {fix}")
             return None
         allowed = "\t\n" if multiline else ""
-        bad = next((c for c in value if unicodedata.category(c) == "Cc" and c not in allowed), None)
+        bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")
+                    and c not in allowed), None)
         if bad == "\n":
             self.add(node, f"{what} has a line break; write it on one line")
         elif bad == "\t":
             self.add(node, f"{what} contains a tab; use spaces instead")
+        elif bad in ("\u2028", "\u2029"):  # line breaks to some calendar apps and scripts
+            fix = "use an ordinary line break" if multiline else "write it on one line"
+            self.add(node, f"{what} contains the line separator U+{ord(bad):04X}; {fix}")
         elif bad:
             self.add(node, f"{what} contains the control character U+{ord(bad):04X}; remove it")
         elif len(value) > limit:
