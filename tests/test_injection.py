@@ -1,0 +1,380 @@
+"""Hostile text stays in its field: no extra component, property, element or file.
+
+Each case puts one payload into one free-text field of an otherwise clean season
+(`seasons.TEMPLATE`). Either the loader refuses it, at that field's line, and
+nothing is written; or the export has exactly the structure of the clean export:
+the same components and properties in every feed (read from the raw bytes, by
+icalendar, vobject, `ical` and Mozilla's ical.js), the same elements, attributes and
+comments on the page, and the payload back, as text, wherever the clean text was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
+
+import icalendar
+import pytest
+import vobject
+from ical.calendar_stream import IcsCalendarStream
+from seasons import MULTILINE_FIELDS, TEXT_FIELDS, clean_value, line_of, season_source
+from support import export, icaljs, snapshot
+
+from rallycal.errors import PublishError, SourceError
+from rallycal.publish import _target
+from rallycal.source import parse
+
+PAYLOADS = {
+    "crlf": "\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil@example.org\r\nSUMMARY:injected\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\nBEGIN:VCALENDAR\r\n",
+    "lf": "\nEND:VEVENT\nBEGIN:VEVENT\nUID:evil@example.org\nEND:VCALENDAR\nBEGIN:VCALENDAR",
+    "cr": "\rEND:VEVENT\rBEGIN:VEVENT\rUID:evil@example.org",
+    "nul": "\x00END:VEVENT\x00BEGIN:VEVENT",
+    "nel": "\x85END:VEVENT\x85BEGIN:VEVENT",
+    "line-separators": "\u2028END:VEVENT\u2029BEGIN:VEVENT\u2028UID:evil@example.org",
+    "folding": "\n END:VEVENT\n\tBEGIN:VEVENT",
+    "ical-syntax": ';X-EVIL=1:END:VEVENT,BEGIN:VEVENT\\nSUMMARY\\:x "q" ^n ^\' \\; \\,',
+    "markup": "<script>alert(1)</script>\"onmouseover=\"alert(1)' onfocus='alert(2) "
+    "</title><img src=x onerror=alert(3)><!-- --> javascript:alert(4) ]]> &amp; &lt;",
+}
+# The one line break the format allows is LF, and only in notes.
+LINE_BREAKS = set("\r\x00\x85\u2028\u2029")
+CASES = [(field, name) for field in TEXT_FIELDS for name in PAYLOADS]
+KNOWN_PROPERTIES = frozenset(
+    """BEGIN END PRODID VERSION CALSCALE METHOD NAME X-WR-CALNAME DESCRIPTION X-WR-CALDESC
+    REFRESH-INTERVAL X-PUBLISHED-TTL SOURCE URL COLOR X-APPLE-CALENDAR-COLOR UID SUMMARY
+    DTSTART DTEND LOCATION GEO X-APPLE-STRUCTURED-LOCATION CATEGORIES STATUS TRANSP CLASS
+    SEQUENCE DTSTAMP LAST-MODIFIED""".split()
+)
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "cite", "data"})
+
+
+def hostile_value(payload: str) -> str:
+    """The payload inside ordinary words, so trimming cannot remove any of it."""
+    return f"A {payload} Z"
+
+
+def must_refuse(field: str, payload: str) -> bool:
+    return bool(LINE_BREAKS & set(payload)) or ("\n" in payload and field not in MULTILINE_FIELDS)
+
+
+# -- exporting every case once -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory) -> dict:
+    """Case -> its export folder, or the `SourceError` the loader raised."""
+    root = tmp_path_factory.mktemp("injection")
+    results: dict = {}
+    for case in [None, *CASES]:
+        name = "clean" if case is None else f"{case[0]}-{case[1]}"
+        values = {} if case is None else {case[0]: hostile_value(PAYLOADS[case[1]])}
+        source = root / f"{name}.yaml"
+        source.write_text(season_source(**values), encoding="utf-8")
+        try:
+            export(source, root / name)
+            results[case] = root / name
+        except SourceError as error:
+            results[case] = error
+    return results
+
+
+@pytest.fixture(scope="module")
+def icaljs_read(exports) -> dict[str, dict]:
+    """ical.js's reading of every exported feed, in one node run: path -> result."""
+    paths = [p for folder in exports.values() if isinstance(folder, Path) for p in folder.rglob("*.ics")]
+    return {item["path"]: item for item in icaljs(paths)}
+
+
+# -- reading the feeds ---------------------------------------------------------------
+
+
+def raw_structure(data: bytes) -> list[str]:
+    """Every unfolded content line's name (and BEGIN/END value), checked line by line."""
+    assert data.endswith(b"\r\n")
+    physical = data[:-2].split(b"\r\n")
+    assert not any(b"\r" in line or b"\n" in line for line in physical), "a bare CR or LF"
+    text = data.decode("utf-8")
+    assert len(text.splitlines()) == len(physical), "a line separator other than CRLF"
+    unfolded: list[str] = []
+    for line in physical:
+        if line[:1] in (b" ", b"\t"):
+            unfolded[-1] += line[1:].decode("utf-8")
+        else:
+            unfolded.append(line.decode("utf-8"))
+    names = []
+    for line in unfolded:
+        name = re.match(r"[A-Z0-9-]+(?=[;:])", line)
+        assert name and name[0] in KNOWN_PROPERTIES, f"unexpected content line {line!r}"
+        if name[0] in ("BEGIN", "END"):
+            assert line in (f"{name[0]}:VCALENDAR", f"{name[0]}:VEVENT"), line
+            names.append(line)
+        else:
+            names.append(name[0])
+    return names
+
+
+def plain(value) -> str:
+    """A property value as a reader sees it: unescaped text, categories joined."""
+    if hasattr(value, "cats"):
+        return "\x1f".join(value.cats)
+    if isinstance(value, str):
+        return str(value)
+    data = value.to_ical()
+    return data.decode() if isinstance(data, bytes) else data
+
+
+def lenient(parameter: str | None) -> str | None:
+    """A parameter value without backslashes and line breaks.
+
+    RFC 5545 parameter values have no backslash escapes (RFC 6868 '^' ones instead),
+    and rallycal writes backslashes as they are; but icalendar drops a backslash
+    before ':;,' and ical.js reads '\\n' as a line break, as if they were TEXT.
+    """
+    return None if parameter is None else parameter.replace("\n", "n").replace("\\", "")
+
+
+def icalendar_reading(data: bytes) -> list[tuple]:
+    """(component, property, value, parameters) for every property icalendar reads."""
+    calendar = icalendar.Calendar.from_ical(data)
+    found = []
+    for component in calendar.walk():
+        for name, value in component.property_items(recursive=False):
+            if name in ("BEGIN", "END"):
+                found.append((component.name, name, str(value), ()))
+                continue
+            params = tuple(sorted((k, str(v)) for k, v in getattr(value, "params", {}).items()))
+            found.append((component.name, name, plain(value), params))
+    return found
+
+
+def with_lenient_parameters(reading: list[tuple]) -> list[tuple]:
+    return [(c, n, v, tuple((k, lenient(x)) for k, x in p)) for c, n, v, p in reading]
+
+
+def vobject_reading(data: bytes) -> list[tuple[str, list[str]]]:
+    calendars = list(vobject.readComponents(data.decode("utf-8")))
+    return [(c.name, [child.name for child in c.getChildren()]) for c in calendars]
+
+
+def ical_reading(data: bytes) -> list[tuple[str, str | None, str | None]]:
+    calendar = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
+    return [(e.uid, e.summary, e.description) for e in calendar.events]
+
+
+def replaced(value, token: str, text: str):
+    """`value` (text, or nested tuples and lists of text) with `token` replaced by `text`.
+
+    Also where a page link carries the text percent-encoded (Outlook's `name=`).
+    """
+    if isinstance(value, str):
+        return value.replace(token, text).replace(quote(token, safe=""), quote(text, safe=""))
+    if isinstance(value, (list, tuple)):
+        return type(value)(replaced(item, token, text) for item in value)
+    if isinstance(value, dict):
+        return {k: replaced(v, token, text) for k, v in value.items()}
+    return value
+
+
+# -- reading the page ----------------------------------------------------------------
+
+
+class PageStructure(HTMLParser):
+    """Every element with its attribute names, every attribute value, comments, text."""
+
+    def __init__(self, page: bytes) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, tuple[str, ...]]] = []
+        self.values: list[str] = []
+        self.comments = 0
+        self.text: list[str] = []
+        self.feed(page.decode("utf-8"))
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, tuple(name for name, _ in attrs)))
+        self.values.extend(value or "" for _, value in attrs)
+        for name, value in attrs:
+            if name in URL_ATTRIBUTES or name.startswith("on"):
+                compact = re.sub(r"[\x00-\x20]", "", value or "").lower()
+                assert name in URL_ATTRIBUTES, f"event handler attribute {name}"
+                assert not compact.startswith(("javascript:", "vbscript:")), value
+
+    handle_startendtag = handle_starttag
+
+    def handle_comment(self, data):
+        self.comments += 1
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+# -- the tests -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "payload"), CASES, ids=[f"{f}-{p}" for f, p in CASES])
+def test_hostile_text_stays_in_its_field(exports, icaljs_read, field, payload):
+    result = exports[(field, payload)]
+    text = hostile_value(PAYLOADS[payload])
+    if must_refuse(field, PAYLOADS[payload]):
+        assert isinstance(result, SourceError), f"{field} accepted {text!r}"
+        assert line_of(field) in {p.line for p in result.problems}, result.report()
+        return
+    assert isinstance(result, Path), result.report()
+    clean: Path = exports[None]
+    token = clean_value(field)
+    files = snapshot(result)
+    clean_files = snapshot(clean)
+    assert sorted(files) == sorted(clean_files)
+    for path in (p for p in clean_files if p.endswith(".ics")):
+        data, clean_data = files[path], clean_files[path]
+        assert raw_structure(data) == raw_structure(clean_data), path
+        expected = replaced(icalendar_reading(clean_data), token, text)
+        assert with_lenient_parameters(icalendar_reading(data)) == with_lenient_parameters(expected)
+        assert vobject_reading(data) == vobject_reading(clean_data)
+        assert ical_reading(data) == replaced(ical_reading(clean_data), token, text)
+        js, clean_js = icaljs_read[str(result / path)], icaljs_read[str(clean / path)]
+        assert js["components"] == clean_js["components"]
+        assert [e["uid"] for e in js["events"]] == [e["uid"] for e in clean_js["events"]]
+        for event, clean_event in zip(js["events"], clean_js["events"]):
+            for key in ("summary", "location", "description"):
+                assert event[key] == replaced(clean_event[key], token, text), key
+            title = lenient(replaced(clean_event["appleTitle"], token, text))
+            assert lenient(event["appleTitle"]) == title
+    page, clean_page = PageStructure(files["index.html"]), PageStructure(clean_files["index.html"])
+    assert page.elements == clean_page.elements
+    assert page.comments == clean_page.comments
+    assert page.values == replaced(clean_page.values, token, text)
+    assert "".join(page.text) == replaced("".join(clean_page.text), token, text)
+    manifest = json.loads(files["feeds.json"])
+    assert manifest == replaced(json.loads(clean_files["feeds.json"]), token, text) | {
+        "feeds": manifest["feeds"],
+        "files": manifest["files"],
+        "fingerprint": manifest["fingerprint"],
+    }
+
+
+def test_every_field_reaches_a_feed_or_the_page(exports):
+    """Otherwise the cases above would prove nothing for that field."""
+    clean = snapshot(exports[None])
+    everything = b"".join(clean.values()).decode("utf-8").replace("\r\n ", "")
+    for field in TEXT_FIELDS:
+        assert clean_value(field) in everything, field
+
+
+# -- ids and paths -------------------------------------------------------------------
+
+UNSAFE_IDS = [
+    "../x",
+    "a/b",
+    "/etc/passwd",
+    "..",
+    ".hidden",
+    "x\\y",
+    "CON",
+    "Spring",
+    "my rally",
+    "spr\u0456ng",  # Cyrillic i
+    "\uff53\uff50\uff52\uff49\uff4e\uff47",  # fullwidth letters
+    "spring\u200b",  # zero-width space
+    "\u017fpring",  # long s
+    "\u212aelvin",  # Kelvin sign, lower-cases to k
+    "spr\u0131ng",  # dotless i
+    "-x",
+    "x" * 65,
+]
+ID_LINES = {"series": "  id: demo", "class": "  - id: open", "round": "  - id: spring",
+            "item": "      - id: shakedown", "team": "  - id: blue"}
+
+
+@pytest.mark.parametrize("owner", sorted(ID_LINES))
+@pytest.mark.parametrize("unsafe", UNSAFE_IDS, ids=[ascii(i) for i in UNSAFE_IDS])
+def test_the_loader_refuses_unsafe_ids(owner, unsafe):
+    from seasons import yaml_str
+
+    line = ID_LINES[owner]
+    source = season_source().replace(line + "\n", line.split("id:")[0] + f"id: {yaml_str(unsafe)}\n")
+    number = season_source().splitlines().index(line) + 1
+    with pytest.raises(SourceError) as caught:
+        parse(source.encode(), "events.yaml")
+    assert any(p.line == number and "invalid id" in p.message for p in caught.value.problems), (
+        caught.value.report()
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../x.ics",
+        "class/../../x.ics",
+        "/etc/passwd",
+        "team/a/b.ics",
+        ".hidden.ics",
+        "team/.x.ics",
+        "x\\y.ics",
+        "CON.ics",
+        "team/spr\u0456ng.ics",
+        "class/..ics",
+        "",
+        "class/",
+        "all.ics\x00.txt",
+    ],
+    ids=ascii,
+)
+def test_the_writer_refuses_paths_that_could_leave_the_folder(tmp_path, path):
+    with pytest.raises(PublishError, match="refusing to write"):
+        _target(tmp_path, path)
+
+
+def test_the_writer_accepts_its_own_paths(tmp_path):
+    for path in ("all.ics", "class/l4wd.ics", "team/mini-jcw.ics", "round/100-acre-wood.ics"):
+        assert _target(tmp_path, path) == tmp_path / path
+
+
+def test_the_writer_guards_even_a_season_the_loader_did_not_check(tmp_path, monkeypatch):
+    """A season built in code with a hostile id: the export refuses and writes nothing."""
+    from dataclasses import replace
+
+    from rallycal import source as source_module
+
+    valid = parse(season_source().encode(), "events.yaml")
+    team = replace(valid.teams[0], id="../../victim")
+    hostile = replace(valid, teams=(team,))
+    monkeypatch.setattr(source_module, "parse", lambda data, filename: hostile)
+    source = tmp_path / "events.yaml"
+    source.write_text(season_source(), encoding="utf-8")
+    out = tmp_path / "work" / "dist"
+    with pytest.raises(PublishError, match="refusing to write"):
+        export(source, out)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["dist", "events.yaml", "work"]
+    assert list(out.iterdir()) == []
+
+
+def test_a_hostile_manifest_cannot_make_export_read_write_or_delete_outside(tmp_path):
+    source = tmp_path / "events.yaml"
+    source.write_text(season_source(), encoding="utf-8")
+    out = tmp_path / "site" / "dist"
+    export(source, out)
+    victims = [tmp_path / "site" / "victim.ics", tmp_path / "victim.ics"]
+    for victim in victims:
+        victim.write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    manifest = json.loads((out / "feeds.json").read_text())
+    for path in ["../victim.ics", "../../victim.ics", "class/../../victim.ics",
+                 str(victims[0]), "team/../../victim.ics", "..\\victim.ics"]:
+        manifest["files"][path] = "0" * 64
+        manifest["feeds"].append({"kind": "team", "id": "x", "path": path})
+    (out / "feeds.json").write_text(json.dumps(manifest))
+    # Dropping the team makes its feed go: the export may delete only that file.
+    source.write_text(season_source().split("teams:")[0], encoding="utf-8")
+    outside = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents}
+    outcome = export(source, out, allow_removal=True)
+    assert outcome.removed == ["team/blue.ics"]
+    after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents}
+    assert after == outside
+    assert not (out / "team" / "blue.ics").exists()
+    shutil.rmtree(out)
+    assert all(v.exists() for v in victims)
