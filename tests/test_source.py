@@ -138,6 +138,18 @@ def test_utf8_byte_order_mark_is_fine():
     ]
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_other_line_endings_count_lines_alike(newline):
+    text = edit(("  id: ara", "  id: ARA"), ("longitude: -84.144", "longitude: -184.1"))
+    expected = problems(text)
+    assert len(expected) == 2
+    assert problems(text.replace("\n", newline)) == expected
+    assert problems(text.replace("\n", newline) + "\x07") == [
+        "events.yaml:33:1: the character U+0007 is not allowed in YAML; delete it"
+    ]
+    assert season(BASE.replace("\n", newline)).rounds[0].id == "sno-drift"
+
+
 def test_not_yaml():
     assert problems(edit(("name: Sno*Drift Rally", "name: Sno: Drift Rally"))) == [
         "events.yaml:15:14: not valid YAML: mapping values are not allowed here; check the "

@@ -73,6 +73,7 @@ _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _YEAR = re.compile(r"[0-9]{1,9}")
 _NOT_IN_URL = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
 _NULLS = ("", "~", "null", "Null", "NULL")
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # as PyYAML counts lines
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
 
 Where = Node | Mark | tuple[int, int]
@@ -131,12 +132,18 @@ def _position(where: Where) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
+def _end_of(text: str) -> tuple[int, int]:
+    """The 1-based line and column just after `text`."""
+    lines = _LINE_BREAK.split(text)
+    return len(lines), len(lines[-1]) + 1
+
+
 def _read(data: bytes, report: _Report) -> Season:
     if len(data) > MAX_BYTES:
         report.stop((1, 1), f"the file is larger than {MAX_BYTES // 1024 // 1024} MB, far more "
                             "than a season needs; check that this is the right file")
     text = _decode(data, report)
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(_LINE_BREAK.split(text), 1):
         if len(line) > MAX_LINE:
             report.add((number, MAX_LINE + 1),
                        f"this line is {len(line):,} characters long; keep lines under "
@@ -154,10 +161,8 @@ def _decode(data: bytes, report: _Report) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line_start = data.rfind(b"\n", 0, error.start) + 1
-        line = data.count(b"\n", 0, error.start) + 1
-        column = len(data[line_start:error.start].decode("utf-8", "replace")) + 1
-        report.stop((line, column), f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x} "
+        before = data[:error.start].decode("utf-8")
+        report.stop(_end_of(before), f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x} "
                                     "here); save the file as UTF-8")
 
 
@@ -166,9 +171,7 @@ def _compose(text: str, report: _Report) -> Node | None:
         return _Composer(text, report).document()
     except ReaderError as error:
         code = error.character if isinstance(error.character, int) else ord(error.character)
-        line = text.count("\n", 0, error.position) + 1
-        column = error.position - text.rfind("\n", 0, error.position)
-        report.stop((line, column), f"the character U+{code:04X} is not allowed in YAML; delete it")
+        report.stop(_end_of(text[:error.position]), f"the character U+{code:04X} is not allowed in YAML; delete it")
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "unreadable text"
