@@ -84,6 +84,13 @@ def raw_exchange(port: int, request: bytes) -> bytes:
     return b"".join(chunks)
 
 
+def assert_not_found(port: int, target: str) -> None:
+    status, headers, body = fetch(port, "GET", target)
+    assert status == 404
+    assert SECRET not in body
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
 def etag_of(path: Path) -> str:
     return '"%s"' % hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -203,9 +210,7 @@ def test_methods_other_than_get_and_head_get_405(server, site, method):
     ],
 )
 def test_paths_leading_out_of_the_folder_get_404(server, target):
-    status, _, body = fetch(server.server_port, "GET", target)
-    assert status == 404
-    assert SECRET not in body
+    assert_not_found(server.server_port, target)
 
 
 def test_a_raw_nul_byte_in_the_path_gets_404(server):
@@ -219,9 +224,7 @@ def test_a_raw_nul_byte_in_the_path_gets_404(server):
 
 @pytest.mark.parametrize("target", ["/leak.ics", "/up/events.yaml", "/up/%2e%2e/events.yaml"])
 def test_symbolic_links_pointing_out_of_the_folder_get_404(server, target):
-    status, _, body = fetch(server.server_port, "GET", target)
-    assert status == 404
-    assert SECRET not in body
+    assert_not_found(server.server_port, target)
 
 
 @pytest.mark.parametrize(
@@ -236,10 +239,7 @@ def test_symbolic_links_pointing_out_of_the_folder_get_404(server, target):
     ],
 )
 def test_hidden_files_get_404(server, target):
-    status, headers, body = fetch(server.server_port, "GET", target)
-    assert status == 404
-    assert SECRET not in body
-    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert_not_found(server.server_port, target)
 
 
 @pytest.mark.parametrize("target", ["/class/", "/class", "/missing.ics", "/class/none.ics"])
