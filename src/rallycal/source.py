@@ -328,6 +328,29 @@ def _web_address(value: str) -> bool:
         return False
 
 
+def _url_problem(value: str, key: str) -> str | None:
+    """What is wrong with a web address, or None."""
+    if not _web_address(value):
+        return (
+            f"{key} {_q(value)} is not an absolute http(s) address without spaces, "
+            "quotes or '<>'; write it like https://example.org/rally"
+        )
+    if key == "base_url" and ("?" in value or "#" in value):
+        return (
+            f"base_url {_q(value)} has a '?' or '#'; give the folder's plain address, "
+            "e.g. https://example.org/calendars/"
+        )
+    return None
+
+
+def normalise_base_url(value: str) -> str:
+    """A base URL given on the command line, checked like the source's, ending in '/'."""
+    problem = _url_problem(value, "base_url")
+    if problem:
+        raise RallycalError(f"--base-url: {problem}")
+    return value if value.endswith("/") else value + "/"
+
+
 class _Checker:
     """Builds the `Season` from the composed nodes, reporting every problem on the way."""
 
@@ -533,21 +556,11 @@ class _Checker:
         value = self.text(node, key, owner, optional=True, limit=2000)
         if value is None:
             return None
-        if not _web_address(value):
-            self.add(node, f"{key} {_q(value)} is not an absolute http(s) address without "
-                           "spaces, quotes or '<>'; write it like https://example.org/rally")
+        problem = _url_problem(value, key)
+        if problem:
+            self.add(node, problem)
             return None
-        return value
-
-    def base_url(self, node: Node | None, owner: str) -> str | None:
-        value = self.url(node, "base_url", owner)
-        if value is None:
-            return None
-        if "?" in value or "#" in value:
-            self.add(node, f"base_url {_q(value)} has a '?' or '#'; give the folder's plain "
-                           "address, e.g. https://example.org/calendars/")
-            return None
-        return value if value.endswith("/") else value + "/"
+        return value if key != "base_url" or value.endswith("/") else value + "/"
 
     def timezone(self, node: Node | None, owner: str) -> str | None:
         value = self.text(node, "timezone", owner)
@@ -597,7 +610,7 @@ class _Checker:
             short=self.text(f.get("short"), "short", owner),
             season=self.season_year,
             url=self.url(f.get("url"), "url", owner),
-            base_url=self.base_url(f.get("base_url"), owner),
+            base_url=self.url(f.get("base_url"), "base_url", owner),
             color=self.color(f.get("color"), owner),
         )
 
