@@ -52,74 +52,63 @@ def plan(season: Season) -> tuple[Feed, ...]:
     """Every feed of the season: combined, then per class, per team and per round."""
     series = season.series
     label = f"{series.short} {series.season}"
+    championship = f"the {series.season} {series.name}"
     feeds = [
         Feed(
-            kind="combined",
-            id="all",
-            path="all.ics",
-            title=label,
-            description=(
-                f"Every round of the {series.season} {series.name}, "
-                "as all-day events on the local days at each venue."
-            ),
-            color=series.color,
-            entries=tuple(_round_entry(season, r) for r in season.rounds),
+            "combined",
+            "all",
+            "all.ics",
+            label,
+            f"Every round of {championship}, as all-day events on the local days at each venue.",
+            series.color,
+            tuple(_round_entry(season, r) for r in season.rounds),
         )
     ]
     for rally_class in season.classes:
-        rounds = [r for r in season.rounds if rally_class.id in r.classes]
         feeds.append(
             Feed(
-                kind="class",
-                id=rally_class.id,
-                path=f"class/{rally_class.id}.ics",
-                title=f"{label} · {rally_class.name}",
-                description=(
-                    f"The rounds of the {series.season} {series.name} "
-                    f"that run the {rally_class.name} class."
-                ),
-                color=rally_class.color,
-                entries=tuple(
+                "class",
+                rally_class.id,
+                f"class/{rally_class.id}.ics",
+                f"{label} · {rally_class.name}",
+                f"The rounds of {championship} that run the {rally_class.name} class.",
+                rally_class.color,
+                tuple(
                     Entry(round_uid(season, r, "class", rally_class.id), r, rally_class=rally_class)
-                    for r in rounds
+                    for r in season.rounds
+                    if rally_class.id in r.classes
                 ),
             )
         )
     for team in season.teams:
-        rounds = [season.round(round_id) for round_id in team.rounds]
         feeds.append(
             Feed(
-                kind="team",
-                id=team.id,
-                path=f"team/{team.id}.ics",
-                title=f"{label} · {team.name}",
-                description=(
-                    f"The rounds of the {series.season} {series.name} "
-                    f"that {team.name} enters, with its crews and cars."
-                ),
-                color=team.color,
-                entries=tuple(
-                    Entry(round_uid(season, r, "team", team.id), r, team=team) for r in rounds
+                "team",
+                team.id,
+                f"team/{team.id}.ics",
+                f"{label} · {team.name}",
+                f"The rounds of {championship} that {team.name} enters, with its crews and cars.",
+                team.color,
+                tuple(
+                    Entry(round_uid(season, season.round(r), "team", team.id), season.round(r), team=team)
+                    for r in team.rounds
                 ),
             )
         )
     for round_ in season.rounds:
-        items = tuple(
+        items = (
             Entry(round_uid(season, round_, "item", item.id), round_, item=item)
             for item in round_.schedule
         )
         feeds.append(
             Feed(
-                kind="round",
-                id=round_.id,
-                path=f"round/{round_.id}.ics",
-                title=f"{label} · R{round_.number} {round_.name}",
-                description=(
-                    f"Round {round_.number} of the {series.season} {series.name}: "
-                    f"{round_.name}, {round_.venue.place}."
-                ),
-                color=series.color,
-                entries=(_round_entry(season, round_), *items),
+                "round",
+                round_.id,
+                f"round/{round_.id}.ics",
+                f"{label} · R{round_.number} {round_.name}",
+                f"Round {round_.number} of {championship}: {round_.name}, {round_.venue.place}.",
+                series.color,
+                (_round_entry(season, round_), *items),
             )
         )
     return tuple(feeds)
