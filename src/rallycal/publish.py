@@ -128,8 +128,12 @@ def removal_message(removals: list[Removal], source: str) -> str:
 
 
 def _read_source(source: str) -> bytes:
+    """The source's bytes, reading no further than one byte past the loader's size limit."""
+    from rallycal.source import MAX_BYTES
+
     try:
-        return Path(source).read_bytes()
+        with open(source, "rb") as file:
+            return file.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise RallycalError(f"{source}: no such file; give the path of the season source") from None
     except IsADirectoryError:
