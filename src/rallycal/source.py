@@ -55,6 +55,7 @@ MAX_LINE = 10_000
 MAX_DEPTH = 20
 MAX_VALUES = 20_000
 MAX_PROBLEMS = 200
+SUGGESTION_BUDGET = 2_000_000  # characters compared to find "did you mean" hints, per file
 NAME_LIMIT = 200
 NOTES_LIMIT = 4000
 ID_LIMIT = 64
@@ -114,6 +115,7 @@ class _Report:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.suggestion_budget = SUGGESTION_BUDGET
 
     def add(self, where: Where, message: str) -> None:
         self.problems.append(Problem(*_position(where), message))
@@ -123,6 +125,27 @@ class _Report:
     def stop(self, where: Where, message: str) -> NoReturn:
         self.problems.append(Problem(*_position(where), message))
         raise _Stop
+
+    def suggest(self, value: str, choices: Iterable[str]) -> str | None:
+        """The choice `value` was probably meant to be: same but for case, or a close spelling.
+
+        Finding close spellings takes time in proportion to the text compared, so each
+        file gets a fixed budget for it: a hostile one cannot make the check slow.
+        """
+        by_lower = {choice.lower(): choice for choice in choices}
+        key = value.lower()
+        if key in by_lower:
+            return by_lower[key]
+        cost = len(key) * sum(map(len, by_lower))
+        if len(key) > 100 or cost > self.suggestion_budget:
+            return None
+        self.suggestion_budget -= cost
+        close = difflib.get_close_matches(key, list(by_lower), n=1)
+        return by_lower[close[0]] if close else None
+
+    def did_you_mean(self, value: str, choices: Iterable[str], otherwise: str) -> str:
+        guess = self.suggest(value, choices)
+        return f"did you mean '{guess}'?" if guess else otherwise
 
 
 def _position(where: Where) -> tuple[int, int]:
@@ -286,23 +309,6 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
-def _suggest(value: str, choices: Iterable[str]) -> str | None:
-    """The choice `value` was probably meant to be: same but for case, or a close spelling."""
-    by_lower = {choice.lower(): choice for choice in choices}
-    key = value.lower()
-    if key in by_lower:
-        return by_lower[key]
-    if len(key) > 100:
-        return None
-    close = difflib.get_close_matches(key, list(by_lower), n=1)
-    return by_lower[close[0]] if close else None
-
-
-def _did_you_mean(value: str, choices: Iterable[str], otherwise: str) -> str:
-    guess = _suggest(value, choices)
-    return f"did you mean '{guess}'?" if guess else otherwise
-
-
 def _listing(names: Iterable[str]) -> str:
     names = list(names)
     return ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
@@ -356,6 +362,7 @@ class _Checker:
 
     def __init__(self, report: _Report) -> None:
         self.add = report.add
+        self.did_you_mean = report.did_you_mean
         self.report = report
         self.season_year: int | None = None
         self.class_ids: dict[str, Node] | None = None  # None: the section is unusable
@@ -411,7 +418,7 @@ class _Checker:
             if key in allowed:
                 values[key] = value_node
             else:
-                hint = _did_you_mean(key, allowed, f"the keys allowed are {', '.join(allowed)}")
+                hint = self.did_you_mean(key, allowed, f"the keys allowed are {', '.join(allowed)}")
                 self.add(key_node, f"unknown key {_q(key)} in {owner}; {hint}")
         for key in required:
             if key not in keys:
@@ -538,7 +545,7 @@ class _Checker:
         value = self.text(node, key, owner, optional=True)
         if value is None or value in choices:
             return value
-        hint = _did_you_mean(value, choices, "use one of them")
+        hint = self.did_you_mean(value, choices, "use one of them")
         self.add(node, f"{key} {_q(value)} is not one of {', '.join(choices)}; {hint}")
         return None
 
@@ -548,7 +555,7 @@ class _Checker:
             return None
         if value.lower() in CSS_COLORS:
             return value.lower()
-        hint = _did_you_mean(value, CSS_COLORS, "use a named colour such as 'teal'")
+        hint = self.did_you_mean(value, CSS_COLORS, "use a named colour such as 'teal'")
         self.add(node, f"color {_q(value)} is not a CSS colour name; {hint}")
         return None
 
@@ -566,7 +573,7 @@ class _Checker:
         value = self.text(node, "timezone", owner)
         if value is None or value in pytz.all_timezones_set:
             return value
-        hint = _did_you_mean(value, pytz.all_timezones, "use a name such as America/Chicago")
+        hint = self.did_you_mean(value, pytz.all_timezones, "use a name such as America/Chicago")
         self.add(node, f"{_q(value)} is not an IANA time zone; {hint}")
         return None
 
@@ -576,7 +583,7 @@ class _Checker:
         value = self.text(node, key, owner)
         if value is None or known is None or value in known:
             return value
-        hint = _did_you_mean(value, known, f"the {plural} are {_listing(known)}")
+        hint = self.did_you_mean(value, known, f"the {plural} are {_listing(known)}")
         self.add(node, f"unknown {noun} {_q(value)} in {owner}; {hint}")
         return None
 
@@ -830,7 +837,7 @@ class _Checker:
         value = self.text(node, "rounds", owner, kind="all or a list of round ids")
         if value is None:
             return []
-        if _suggest(value, ("all",)):
+        if self.report.suggest(value, ("all",)):
             hint = "did you mean 'all'?"
         elif self.round_ids and value in self.round_ids:
             hint = f"for that one round write [{value}]"
