@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rallycal import ics
-from rallycal.feeds import Feed, plan
+from rallycal.feeds import Entry, Feed, plan
 from rallycal.history import (
     Difference,
     Publication,
@@ -66,57 +66,61 @@ class Build:
 def build(season: Season, previous: Publication, now: datetime) -> Build:
     """Render every feed, stamping each event against the last publication."""
     feeds = plan(season)
-    rendered: dict[str, bytes] = {}
-    new_events: dict[str, PublishedEvent] = {}
-    states: dict[str, str] = {}
+    in_feeds: dict[str, list[str]] = {}
+    for feed in feeds:
+        for entry in feed.entries:
+            in_feeds.setdefault(entry.uid, []).append(feed.path)
+    shared: dict[str, bytes] = {}  # events in more than one feed, rendered once
+    changes: list[EventChange] = []
     files: dict[str, bytes] = {}
     for feed in feeds:
         events = []
         for entry in feed.entries:
-            event = rendered.get(entry.uid)
+            event = shared.get(entry.uid)
             if event is None:
-                body = ics.event_body(season, entry)
-                visible = visible_lines(body)
-                stamp, states[entry.uid] = restamp(entry.uid, visible, previous, now)
-                new_events[entry.uid] = PublishedEvent(entry.uid, visible, stamp)
-                event = rendered[entry.uid] = ics.assemble_event(body, stamp)
+                event, change = _event(season, entry, previous, now, in_feeds[entry.uid])
+                if change is not None:
+                    changes.append(change)
+                if len(in_feeds[entry.uid]) > 1:
+                    shared[entry.uid] = event
             events.append(event)
         files[feed.path] = ics.calendar(season, feed, events)
-    result = Build(season, feeds, files, event_counts={f.path: len(f.entries) for f in feeds})
-    _compare(result, previous, new_events, states)
+    result = Build(
+        season, feeds, files, changes, event_counts={f.path: len(f.entries) for f in feeds}
+    )
+    _removals(result, previous, in_feeds)
     return result
 
 
-def _compare(
-    result: Build,
-    previous: Publication,
-    new_events: dict[str, PublishedEvent],
-    states: dict[str, str],
-) -> None:
-    """Fill in the change report and the removals."""
-    in_feeds: dict[str, list[str]] = {}
-    for feed in result.feeds:
-        for entry in feed.entries:
-            in_feeds.setdefault(entry.uid, []).append(feed.path)
-    for uid, state in states.items():
-        if state == "unchanged":
-            continue
-        old = previous.events.get(uid)
-        result.changes.append(
-            EventChange(
-                uid,
-                "added" if old is None else "changed",
-                _title(new_events[uid]),
-                tuple(in_feeds[uid]),
-                tuple(differences(old, new_events[uid])),
-            )
+def _event(
+    season: Season, entry: Entry, previous: Publication, now: datetime, feeds: list[str]
+) -> tuple[bytes, EventChange | None]:
+    """One event, stamped against the last publication, and what changed in it if anything.
+
+    Only the bytes are kept: an export holds every event at once, so the lines compared
+    here are dropped as soon as they have been.
+    """
+    body = ics.event_body(season, entry)
+    visible = visible_lines(body)
+    stamp, state = restamp(entry.uid, visible, previous, now)
+    change = None
+    if state != "unchanged":
+        new = PublishedEvent(entry.uid, visible, stamp)
+        old = previous.events.get(entry.uid)
+        change = EventChange(
+            entry.uid, state, _title(new), tuple(feeds), tuple(differences(old, new))
         )
+    return ics.assemble_event(body, stamp), change
+
+
+def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str]]) -> None:
+    """Add the published events that are gone to the change report, and list the removals."""
     published_in: dict[str, list[str]] = {}
     for path, uids in previous.feeds.items():
         for uid in uids:
             published_in.setdefault(uid, []).append(path)
     for uid, paths in published_in.items():
-        if uid not in new_events:
+        if uid not in in_feeds:
             result.changes.append(
                 EventChange(uid, "removed", _title(previous.events[uid]), tuple(paths))
             )
