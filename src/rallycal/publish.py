@@ -265,6 +265,7 @@ def _write(out: Path, files: dict[str, bytes], outcome: Outcome) -> None:
     """All new contents to temporary files first, then into place; the manifest last."""
     order = sorted(outcome.written, key=lambda p: p == MANIFEST)
     temps: list[tuple[str, Path]] = []
+    path = ""
     try:
         for path in order:
             temps.append((path, _write_temp(_target(out, path), files[path])))
@@ -278,9 +279,8 @@ def _write(out: Path, files: dict[str, bytes], outcome: Outcome) -> None:
         for _, temp in temps:
             with contextlib.suppress(OSError):
                 temp.unlink()
-        where = error.filename or out
         raise PublishError(
-            f"{where}: cannot write the export: {error.strerror or error}; "
+            f"{out}: cannot write {path}: {error.strerror or error}; "
             "the files already in place were left as they were"
         ) from None
 
