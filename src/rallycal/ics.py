@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytz
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, vCategory, vDuration, vText
 
 from rallycal.colors import CSS_COLORS
 from rallycal.feeds import Entry, Feed
@@ -36,6 +36,27 @@ ICAL_STATUS = {
     "cancelled": "CANCELLED",
 }
 CRLF = b"\r\n"
+
+
+class Text(vText):
+    """TEXT escaped exactly as RFC 5545 (3.3.11) says, and nothing more.
+
+    icalendar's own escaping first turns a backslash followed by N into a line break,
+    taking it for one already escaped; source text is data, so `C:\\North` must
+    reach subscribers as written.
+    """
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        return text.replace("\n", "\\n").encode(self.encoding)
+
+
+class Categories(vCategory):
+    """CATEGORIES whose names are escaped as `Text`."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(names)
+        self.cats = [Text(name) for name in names]
 
 
 @dataclass(frozen=True)
@@ -57,7 +78,7 @@ def event_body(season: Season, entry: Entry) -> bytes:
     event = Event()
     round_ = entry.round
     event.add("uid", entry.uid)
-    event.add("summary", summary(season, entry))
+    event.add("summary", Text(summary(season, entry)))
     if entry.item is None:
         event.add("dtstart", round_.first_day)
         event.add("dtend", round_.last_day + timedelta(days=1))
@@ -65,7 +86,7 @@ def event_body(season: Season, entry: Entry) -> bytes:
         event.add("dtstart", entry.item.start)
         event.add("dtend", entry.item.end)
     venue = round_.venue
-    event.add("location", venue.place)
+    event.add("location", Text(venue.place))
     event.add("geo", (venue.latitude, venue.longitude))
     event.add(
         "x-apple-structured-location",
@@ -76,11 +97,11 @@ def event_body(season: Season, entry: Entry) -> bytes:
             "X-TITLE": venue.place,
         },
     )
-    event.add("description", description(season, entry))
+    event.add("description", Text(description(season, entry)))
     link = event_url(season, round_)
     if link:
         event.add("url", link, parameters={"VALUE": "URI"})
-    event.add("categories", categories(season, entry))
+    event.add("categories", Categories(categories(season, entry)))
     event.add("status", ICAL_STATUS[round_.status])
     event.add("transp", "TRANSPARENT")
     event.add("class", "PUBLIC")
