@@ -74,6 +74,33 @@ BASE_URL = click.option(
 JSON = click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead.")
 
 
+@cli.command("list")
+@SOURCE
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Count the days from this day instead of from today.",
+)
+@JSON
+def list_rounds(source: str, today, as_json: bool) -> None:
+    """List the rounds of SOURCE, the next one marked with the days until it."""
+    from datetime import date
+
+    from rallycal import agenda
+    from rallycal.source import load
+
+    season = load(source)
+    day = today.date() if today else date.today()
+    if as_json:
+        import json
+
+        click.echo(json.dumps(agenda.as_json(season, day), indent=2, ensure_ascii=False))
+        return
+    for line in agenda.lines(season, day):
+        click.echo(line)
+
+
 @cli.command()
 @SOURCE
 @OUT

@@ -1,0 +1,126 @@
+"""The season as a person scans it: which round is next, and how far off it is.
+
+A round can be *next* when it is going ahead (confirmed or tentative, not postponed
+or cancelled) and its last day has not passed. The subscribe page applies the same
+rule in the browser, on the viewer's own date, to the rounds `can_be_next` allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rallycal.model import Round, Season
+from rallycal.wording import STATUS_LABELS, day_span
+
+GOING_AHEAD = ("confirmed", "tentative")
+
+
+@dataclass(frozen=True)
+class Next:
+    """The next round as seen on one day."""
+
+    round: Round
+    days_until: int  # to its first day; 0 or less while it is running
+
+    @property
+    def running(self) -> bool:
+        return self.days_until <= 0
+
+
+def can_be_next(round_: Round) -> bool:
+    """Whether the round is going ahead, so that it can be marked as the next one."""
+    return round_.status in GOING_AHEAD
+
+
+def next_round(season: Season, today: date) -> Next | None:
+    """The first round going ahead whose last day is today or later, if any."""
+    for round_ in season.rounds:
+        if can_be_next(round_) and round_.last_day >= today:
+            return Next(round_, (round_.first_day - today).days)
+    return None
+
+
+def until(next_: Next) -> str:
+    """`on now` (from its first day), `tomorrow` or `in 12 days`."""
+    if next_.running:
+        return "on now"
+    if next_.days_until == 1:
+        return "tomorrow"
+    return f"in {next_.days_until} days"
+
+
+def lines(season: Season, today: date) -> list[str]:
+    """The season as aligned lines of text, the next round marked with `>`."""
+    series = season.series
+    coming = next_round(season, today)
+    every_class = {c.id for c in season.classes}
+    rows = [
+        (
+            f"R{r.number}",
+            day_span(r.first_day, r.last_day),
+            r.name,
+            ", ".join(p for p in (r.venue.town, r.venue.state) if p),
+            STATUS_LABELS[r.status],
+            "all classes"
+            if set(r.classes) == every_class
+            else " ".join(season.rally_class(c).short for c in r.classes),
+        )
+        for r in season.rounds
+    ]
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(5)]
+    count = len(season.rounds)
+    out = [f"{series.name} {series.season}: {count} round{'s' if count != 1 else ''}", ""]
+    for round_, row in zip(season.rounds, rows):
+        text = "  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[5]])
+        if coming is not None and coming.round == round_:
+            out.append(f"> {text}  <- {_when(coming)}")
+        else:
+            out.append(f"  {text}".rstrip())
+    out.append("")
+    if coming is None:
+        out.append(f"No round of the {series.season} season is still to come (as of {today}).")
+    else:
+        r = coming.round
+        out.append(
+            f"{_when(coming).capitalize()}: R{r.number} {r.name} "
+            f"({day_span(r.first_day, r.last_day)}, {r.venue.place})."
+        )
+    return out
+
+
+def _when(next_: Next) -> str:
+    return until(next_) if next_.running else f"next, {until(next_)}"
+
+
+def as_json(season: Season, today: date) -> dict[str, Any]:
+    """The same, for other programs: ISO days, ids, and the next round's id."""
+    series = season.series
+    coming = next_round(season, today)
+    return {
+        "series": {"id": series.id, "name": series.name, "season": series.season},
+        "today": today.isoformat(),
+        "next": None
+        if coming is None
+        else {"round": coming.round.id, "days_until": coming.days_until, "running": coming.running},
+        "rounds": [
+            {
+                "id": r.id,
+                "number": r.number,
+                "name": r.name,
+                "first_day": r.first_day.isoformat(),
+                "last_day": r.last_day.isoformat(),
+                "days": day_span(r.first_day, r.last_day),
+                "town": r.venue.town,
+                "state": r.venue.state,
+                "country": r.venue.country,
+                "timezone": r.venue.timezone,
+                "status": r.status,
+                "classes": list(r.classes),
+                "next": coming is not None and coming.round == r,
+                "days_until": (r.first_day - today).days,
+            }
+            for r in season.rounds
+        ],
+    }
