@@ -11,7 +11,6 @@ from __future__ import annotations
 import click
 
 from rallycal import __version__
-from rallycal.errors import RallycalError
 
 SOURCE = click.argument(
     "source", default="events.yaml", type=click.Path(dir_okay=False, path_type=str)
@@ -29,6 +28,8 @@ class RallycalGroup(click.Group):
     """Turns every `RallycalError` a command raises into a `Failure`, in one place."""
 
     def invoke(self, ctx: click.Context):
+        from rallycal.errors import RallycalError  # here: `--help` never needs it
+
         try:
             return super().invoke(ctx)
         except RallycalError as error:
