@@ -1,0 +1,354 @@
+"""The subscribe page in a real browser: Debian's Chromium, headless, through Playwright.
+
+Exports are served from a local HTTP server; every request to any other host is
+refused and counted. Screenshots go to test-artifacts/. Skipped when Chromium or
+Playwright is missing here, but failing in CI, where `.ci/run` installs both.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from seasons import season_source
+from support import ROOT, copy_source, export, require
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+BASE_URL = "https://feeds.example.org/ara/"
+SERIES_SITE = "https://americanrallyassociation.org"
+GOOGLE = "https://calendar.google.com/calendar/r"
+OUTLOOK = "https://outlook.live.com/calendar/0/addfromweb"
+HOSTILE = {
+    "team_name": "<script>alert(1)</script>",
+    "round_name": '"onmouseover="alert(2)',
+    "class_name": "' onfocus='alert(3)' autofocus x='",
+    "town": "<img src=x onerror=alert(4)>",
+    "notes": "</p><a href=javascript:alert(5)>tap</a>",
+    "driver": "</style><style>*{display:none}</style>",
+}
+
+# Every visible text against the background it is drawn on: WCAG AA (4.5:1, 3:1 when large).
+CONTRAST = """() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const channel = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const lum = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const behind = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const bad = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode()); ) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !el.getClientRects().length || el.closest(".vh")) continue;
+    const style = getComputedStyle(el);
+    const [a, b] = [lum(rgb(style.color)), lum(behind(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(`${node.textContent.trim()}: ${ratio.toFixed(2)}`);
+  }
+  return bad;
+}"""
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@dataclass
+class Visit:
+    """A page and everything that went wrong, or went elsewhere, while it was open."""
+
+    page: Any
+    errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.errors == [], self.errors
+        assert self.failed == [], self.failed
+        assert self.foreign == [], self.foreign
+        assert self.dialogs == [], self.dialogs
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "Playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory) -> str:
+    """A local server over four exports, each in its own folder."""
+    root = tmp_path_factory.mktemp("sites")
+    work = tmp_path_factory.mktemp("sources")
+    export(copy_source(work), root / "published", base_url=BASE_URL)
+    export(copy_source(work), root / "unpublished")
+    for name, values in (("clean", {}), ("hostile", HOSTILE)):
+        source = work / f"{name}.yaml"
+        source.write_text(season_source(**values), encoding="utf-8")
+        export(source, root / name)
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def visit(context, origin: str, site: str, now: datetime | None = None) -> Visit:
+    """Open a site's page, refusing and recording every request that leaves the server."""
+    visit = Visit(context.new_page())
+    page = visit.page
+
+    def route(route):
+        if route.request.url.startswith(origin + "/"):
+            route.continue_()
+        else:
+            visit.foreign.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type in ("error", "warning") and visit.errors.append(m.text))
+    page.on("pageerror", lambda error: visit.errors.append(str(error)))
+    page.on("requestfailed", lambda request: visit.failed.append(request.url))
+    page.on("dialog", lambda dialog: (visit.dialogs.append(dialog.message), dialog.dismiss()))
+    if now is not None:
+        page.clock.set_fixed_time(now)
+    page.goto(f"{origin}/{site}/index.html", wait_until="load")
+    return visit
+
+
+def new_context(browser, width: int = 375, **options):
+    return browser.new_context(
+        viewport={"width": width, "height": 800}, timezone_id="America/Chicago", **options
+    )
+
+
+def open_every_fold(page) -> None:
+    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(375, "light"), (1280, "light"), (375, "dark")])
+def test_the_page_loads_cleanly_and_fits(browser, origin, width, scheme):
+    context = new_context(browser, width, color_scheme=scheme)
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page_visit = visit(context, origin, "published", now=datetime(2026, 3, 1, 12))
+    page = page_visit.page
+    screenshot(page, f"subscribe-{width}-{scheme}.png")
+    open_every_fold(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"subscribe-{width}-{scheme}-unfolded.png")
+    assert page.evaluate(CONTRAST) == []
+    page_visit.assert_clean()
+    assert requests == [f"{origin}/published/index.html"]
+    context.close()
+
+
+def test_every_link_leads_to_a_file_of_the_export_or_a_calendar_service(browser, origin):
+    context = new_context(browser)
+    page_visit = visit(context, origin, "published")
+    page = page_visit.page
+    feeds = json.loads(page.request.get(f"{origin}/published/feeds.json").body())["feeds"]
+    links = page.eval_on_selector_all("a[href]", "(as) => as.map((a) => [a.getAttribute('href'), a.href])")
+    webcals, downloads = set(), set()
+    for raw, resolved in links:
+        scheme = urlsplit(raw).scheme
+        if raw.startswith("#"):
+            assert page.locator(raw).count() == 1, raw
+        elif scheme == "":
+            response = page.request.get(resolved)
+            assert response.status == 200, raw
+            if raw.endswith(".ics"):
+                assert response.body().startswith(b"BEGIN:VCALENDAR\r\n"), raw
+                downloads.add(raw)
+        elif scheme == "webcal":
+            webcals.add(raw)
+        elif raw.startswith(GOOGLE + "?"):
+            (cid,) = parse_qs(urlsplit(raw).query)["cid"]
+            assert cid in {f["webcal"] for f in feeds}, raw
+            assert "webcal%3A%2F%2F" in raw, raw
+        elif raw.startswith(OUTLOOK + "?"):
+            query = parse_qs(urlsplit(raw).query)
+            assert {(f["url"], f["title"]) for f in feeds} >= {(query["url"][0], query["name"][0])}
+        else:
+            assert raw == SERIES_SITE, raw
+    assert webcals == {f["webcal"] for f in feeds}
+    assert downloads == {f["path"] for f in feeds}
+    page_visit.assert_clean()
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("feed", "path"),
+    [
+        ("combined-all", "all.ics"),
+        ("class-l4wd", "class/l4wd.ics"),
+        ("team-mini-jcw", "team/mini-jcw.ics"),
+        ("round-olympus", "round/olympus.ics"),
+    ],
+)
+def test_the_copy_button_puts_the_address_on_the_clipboard(browser, origin, feed, path):
+    context = new_context(browser, permissions=["clipboard-read", "clipboard-write"])
+    page_visit = visit(context, origin, "published")
+    page = page_visit.page
+    button = page.locator(f'button[data-copy="address-{feed}"]')
+    way = button.locator("xpath=ancestor::div[contains(@class, 'way-copy')]")
+    fold = button.locator("xpath=ancestor::details/summary")
+    if fold.count():
+        fold.click()
+    button.click()
+    assert page.evaluate("navigator.clipboard.readText()") == BASE_URL + path
+    assert way.locator(".said").inner_text().startswith("Copied")
+    page_visit.assert_clean()
+    context.close()
+
+
+def test_without_clipboard_access_the_address_is_selected_for_copying(browser, origin):
+    context = new_context(browser)
+    context.add_init_script(
+        "navigator.clipboard.writeText = () => Promise.reject(new Error('denied'));"
+    )
+    page_visit = visit(context, origin, "published")
+    page = page_visit.page
+    page.locator('button[data-copy="address-combined-all"]').click()
+    selected = page.evaluate(
+        "(() => { const f = document.activeElement;"
+        " return [f.id, f.value.slice(f.selectionStart, f.selectionEnd)]; })()"
+    )
+    assert selected == ["address-combined-all", BASE_URL + "all.ics"]
+    assert page.locator(".way-copy .said").first.inner_text() != ""
+    page_visit.assert_clean()
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("now", "round_id", "mark"),
+    [
+        (datetime(2026, 1, 1, 9), "sno-drift", "Next round, in 36 days"),
+        (datetime(2026, 3, 1, 12), "100-acre-wood", "Next round, in 12 days"),
+        (datetime(2026, 4, 16, 23, 30), "olympus", "Next round, tomorrow"),
+        (datetime(2026, 4, 18, 8), "olympus", "Next round, on now"),
+        (datetime(2026, 10, 11, 8), None, None),
+    ],
+)
+def test_the_next_round_is_marked_on_the_viewers_date(browser, origin, now, round_id, mark):
+    context = new_context(browser)
+    page_visit = visit(context, origin, "published", now=now)
+    page = page_visit.page
+    marked = page.eval_on_selector_all(".is-next", "(els) => els.map((e) => e.id)")
+    banner = page.locator("#next-round")
+    if round_id is None:
+        assert marked == [] and banner.is_hidden()
+    else:
+        assert marked == [f"round-{round_id}"]
+        assert page.locator(f"#round-{round_id} .mark").inner_text() == mark
+        assert banner.is_visible() and banner.inner_text().startswith(mark + ": ")
+        assert banner.locator("a").get_attribute("href") == f"#round-{round_id}"
+    page_visit.assert_clean()
+    context.close()
+
+
+def test_the_page_works_without_javascript(browser, origin):
+    context = new_context(browser, java_script_enabled=False)
+    page_visit = visit(context, origin, "published", now=datetime(2026, 3, 1, 12))
+    page = page_visit.page
+    screenshot(page, "subscribe-375-no-javascript.png")
+    assert page.locator(".mark:visible, .is-next, #next-round:visible").count() == 0
+    assert page.locator("button[data-copy]:visible").count() == 0
+    assert page.locator("#address-combined-all").input_value() == BASE_URL + "all.ics"
+    olympus = page.locator("#round-olympus")
+    apple = olympus.get_by_role("link", name="Subscribe in Apple Calendar")
+    assert apple.is_hidden()
+    olympus.locator("summary").click()
+    assert apple.is_visible()
+    assert apple.get_attribute("href") == "webcal://feeds.example.org/ara/round/olympus.ics"
+    page_visit.assert_clean()
+    context.close()
+
+
+def test_without_a_base_url_the_page_offers_downloads_and_says_why(browser, origin):
+    context = new_context(browser, accept_downloads=True)
+    page_visit = visit(context, origin, "unpublished")
+    page = page_visit.page
+    screenshot(page, "subscribe-375-no-base-url.png")
+    assert page.get_by_role("heading", name="Subscribe links need a base URL").is_visible()
+    assert page.locator("a[href^='webcal:'], a[href^='https://calendar'], input").count() == 0
+    with page.expect_download() as download:
+        page.locator("#subscribe").get_by_role("link", name="Download a one-time import").click()
+    assert download.value.suggested_filename == "all.ics"
+    assert Path(download.value.path()).read_bytes().startswith(b"BEGIN:VCALENDAR")
+    page_visit.assert_clean()
+    context.close()
+
+
+def test_hostile_names_show_as_text_and_run_nothing(browser, origin):
+    context = new_context(browser)
+    clean = visit(context, origin, "clean")
+    count = "document.querySelectorAll('*').length"
+    elements = clean.page.evaluate(count)
+    hostile = visit(context, origin, "hostile")
+    page = hostile.page
+    open_every_fold(page)
+    for heading in page.locator("h3").all():
+        heading.hover()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+    screenshot(page, "subscribe-375-hostile.png")
+    assert page.evaluate(count) == elements
+    assert page.evaluate("document.scripts.length") == 1
+    assert page.locator("img, style:not(head > style)").count() == 0
+    handlers = page.evaluate(
+        "[...document.querySelectorAll('*')].flatMap((e) => [...e.getAttributeNames()])"
+        ".filter((name) => name.startsWith('on') || name === 'autofocus')"
+    )
+    assert handlers == []
+    text = page.locator("body").inner_text()
+    for value in HOSTILE.values():
+        assert value in text, value
+    hostile.assert_clean()
+    clean.assert_clean()
+    context.close()
