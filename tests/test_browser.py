@@ -99,7 +99,9 @@ class Visit:
 
 @pytest.fixture(scope="module")
 def browser():
-    require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    require(
+        CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -193,7 +195,9 @@ def test_every_link_leads_to_a_file_of_the_export_or_a_calendar_service(browser,
     page_visit = visit(context, origin, "published")
     page = page_visit.page
     feeds = json.loads(page.request.get(f"{origin}/published/feeds.json").body())["feeds"]
-    links = page.eval_on_selector_all("a[href]", "(as) => as.map((a) => [a.getAttribute('href'), a.href])")
+    links = page.eval_on_selector_all(
+        "a[href]", "(as) => as.map((a) => [a.getAttribute('href'), a.href])"
+    )
     webcals, downloads = set(), set()
     for raw, resolved in links:
         scheme = urlsplit(raw).scheme

@@ -48,7 +48,9 @@ def test_every_round_with_its_days_place_status_and_classes(shipped):
     assert lines[0] == "American Rally Association National Championship 2026: 8 rounds"
     rows = lines[2:10]
     for round_, row in zip(season.rounds, rows):
-        assert row[2:].startswith(f"R{round_.number}  {day_span(round_.first_day, round_.last_day)}")
+        assert row[2:].startswith(
+            f"R{round_.number}  {day_span(round_.first_day, round_.last_day)}"
+        )
         assert f"{round_.venue.town}, {round_.venue.state}" in row
         assert "Confirmed" in row and "all classes" in row
     assert len({row.index(r.name) for r, row in zip(season.rounds, rows)}) == 1  # aligned
@@ -69,7 +71,9 @@ def test_a_round_without_every_class_lists_its_classes(tmp_path):
 def test_a_cancelled_round_is_listed_but_never_next(shipped, tmp_path):
     source = copy_source(tmp_path)
     text = source.read_text()
-    text = text.replace("    last_day: 2026-03-14\n", "    last_day: 2026-03-14\n    status: cancelled\n")
+    text = text.replace(
+        "    last_day: 2026-03-14\n", "    last_day: 2026-03-14\n    status: cancelled\n"
+    )
     text = text.replace(
         "    first_day: 2026-04-17\n", "    first_day: 2026-04-17\n    status: postponed\n"
     )

@@ -20,6 +20,7 @@ from seasons import season_source
 from support import copy_source, export
 
 from rallycal.feeds import plan
+from rallycal.model import Season
 from rallycal.site import index_page
 from rallycal.source import load, parse
 
@@ -114,9 +115,7 @@ def test_every_feed_in_the_manifest_has_every_way_to_subscribe(published):
         encoded = feed["webcal"].replace(":", "%3A").replace("/", "%2F")
         assert f"{GOOGLE}?cid={encoded}" in google  # the whole address, encoded, as Google wants
 
-        outlook = [
-            parse_qs(urlsplit(h).query) for h in page.hrefs() if h.startswith(OUTLOOK + "?")
-        ]
+        outlook = [parse_qs(urlsplit(h).query) for h in page.hrefs() if h.startswith(OUTLOOK + "?")]
         assert {"url": [feed["url"]], "name": [feed["title"]]} in outlook
 
         download, text = page.link(feed["path"])
@@ -125,7 +124,9 @@ def test_every_feed_in_the_manifest_has_every_way_to_subscribe(published):
 
         field = [a for t, a in page.elements if t == "input" and a.get("value") == feed["url"]]
         assert len(field) == 1 and "readonly" in field[0]
-        buttons = [a for t, a in page.elements if t == "button" and a.get("data-copy") == field[0]["id"]]
+        buttons = [
+            a for t, a in page.elements if t == "button" and a.get("data-copy") == field[0]["id"]
+        ]
         assert len(buttons) == 1, feed["path"]
 
 
@@ -158,7 +159,9 @@ def test_without_a_base_url_only_relative_downloads_and_a_note(unpublished):
 
 def test_the_page_loads_nothing_and_allows_only_its_own_style_and_script(published):
     page, _, _ = published
-    policy = next(a["content"] for t, a in page.elements if a.get("http-equiv") == "Content-Security-Policy")
+    policy = next(
+        a["content"] for t, a in page.elements if a.get("http-equiv") == "Content-Security-Policy"
+    )
     rules = dict(rule.strip().split(" ", 1) for rule in policy.split(";"))
     assert rules["default-src"] == "'none'"
     for kind, directive in (("style", "style-src"), ("script", "script-src")):
@@ -189,7 +192,9 @@ def test_the_page_is_a_document_for_people(published):
             assert href[1:] in ids, href
     for tag, attributes in page.elements:
         if tag == "input":
-            labels = [a for t, a in page.elements if t == "label" and a.get("for") == attributes["id"]]
+            labels = [
+                a for t, a in page.elements if t == "label" and a.get("for") == attributes["id"]
+            ]
             assert labels, attributes
 
 
@@ -209,12 +214,10 @@ def test_the_season_at_a_glance(shipped):
 
 
 def test_only_rounds_going_ahead_can_be_marked_next(shipped):
-    season = load(shipped)
-    rounds = list(season.rounds)
-    rounds[1] = replace(rounds[1], status="cancelled")
-    rounds[2] = replace(rounds[2], status="postponed")
-    rounds[3] = replace(rounds[3], status="tentative")
-    season = replace(season, rounds=tuple(rounds))
+    season = with_rounds(
+        load(shipped),
+        {1: {"status": "cancelled"}, 2: {"status": "postponed"}, 3: {"status": "tentative"}},
+    )
     page = Page(index_page(season, plan(season)))
     marked = [a["id"] for _, a in page.elements if "data-first" in a or "data-last" in a]
     assert "round-100-acre-wood" not in marked and "round-olympus" not in marked
@@ -257,7 +260,9 @@ def test_hostile_names_never_become_markup():
     hostile = Page(index_page(*_season_and_plan(season_source(**HOSTILE))))
     shape = [(t, sorted(a)) for t, a in clean.elements]
     assert [(t, sorted(a)) for t, a in hostile.elements] == shape
-    assert [len(body) for body in hostile.inline["script"]] == [len(b) for b in clean.inline["script"]]
+    assert [len(body) for body in hostile.inline["script"]] == [
+        len(b) for b in clean.inline["script"]
+    ]
     text = "".join(hostile.text)
     for value in HOSTILE.values():
         assert value in text
@@ -266,16 +271,25 @@ def test_hostile_names_never_become_markup():
 
 
 def test_links_to_web_pages_must_be_http(shipped):
-    season = load(shipped)
-    rounds = list(season.rounds)
-    rounds[0] = replace(rounds[0], url="javascript:alert(1)")
-    rounds[1] = replace(rounds[1], url="data:text/html,<script>alert(1)</script>")
-    rounds[2] = replace(rounds[2], url="https://example.org/olympus?a=1&b=\"2\"")
-    season = replace(season, rounds=tuple(rounds), series=replace(season.series, url=" JavaScript:x"))
+    season = with_rounds(
+        load(shipped),
+        {
+            0: {"url": "javascript:alert(1)"},
+            1: {"url": "data:text/html,<script>alert(1)</script>"},
+            2: {"url": 'https://example.org/olympus?a=1&b="2"'},
+        },
+    )
+    season = replace(season, series=replace(season.series, url=" JavaScript:x"))
     page = Page(index_page(season, plan(season)))
     for href in page.hrefs():
         assert not re.match(r"\s*(javascript|data|vbscript):", href, re.IGNORECASE), href
     assert 'https://example.org/olympus?a=1&b="2"' in page.hrefs()
+
+
+def with_rounds(season: Season, changes: dict[int, dict]) -> Season:
+    """`season` with some rounds changed, by index: bypassing the loader's checks on purpose."""
+    rounds = [replace(r, **changes.get(i, {})) for i, r in enumerate(season.rounds)]
+    return replace(season, rounds=tuple(rounds))
 
 
 def _season_and_plan(text: str):

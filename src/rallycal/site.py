@@ -67,7 +67,8 @@ h1,h2,h3{line-height:1.2;margin:0}
 h2{font-size:1.4rem;margin:2.5rem 0 .5rem}
 h3{font-size:1.1rem}
 p{margin:.4rem 0}
-code{font-size:.95em;background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:0 .25em}
+code{font-size:.95em;background:var(--bg);border:1px solid var(--line);border-radius:4px;
+padding:0 .25em}
 .wrap{max-width:72rem;margin:0 auto;padding:0 1rem}
 .hero{background:var(--hero);color:var(--hero-text);padding:1.5rem 0 1.25rem;
 border-bottom:6px solid var(--sw,var(--brand))}
@@ -80,12 +81,14 @@ background:var(--mark);color:var(--mark-text);font-weight:600}
 nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:1rem 0 0;padding:0}
 nav a{color:var(--hero-text);font-weight:600}
 .intro{max-width:44rem;color:var(--muted)}
-.card{background:var(--surface);border:1px solid var(--line);border-left:6px solid var(--sw,var(--line));
-border-radius:10px;padding:.9rem;container-type:inline-size}
+.card{background:var(--surface);border:1px solid var(--line);
+border-left:6px solid var(--sw,var(--line));border-radius:10px;padding:.9rem;
+container-type:inline-size}
 .notice{border-left-color:var(--warn);margin-top:1.5rem}
 .notice h2{margin:0 0 .25rem;font-size:1.2rem}
 .ways{display:grid;gap:.6rem;margin:.75rem 0 0}
-@container (min-width:40rem){.ways{grid-template-columns:repeat(3,1fr)}.way-copy{grid-column:span 2}}
+@container (min-width:40rem){.ways{grid-template-columns:repeat(3,1fr)}
+.way-copy{grid-column:span 2}}
 .way{display:block;padding:.65rem .8rem;border:1px solid var(--line);border-radius:8px;
 background:var(--surface);color:var(--text);text-decoration:none}
 a.way{border-color:var(--text);font-weight:700}
@@ -93,8 +96,8 @@ a.way:hover{background:var(--bg)}
 a.way .hint,.way label .hint{display:block;font-weight:400;font-size:.875rem;color:var(--muted)}
 .way-copy label{display:block;font-weight:700}
 .copy{display:flex;gap:.5rem;margin-top:.35rem}
-.copy input{flex:1;min-width:0;font:inherit;font-size:.9rem;padding:.45rem .5rem;border:1px solid var(--muted);
-border-radius:6px;background:var(--bg);color:var(--text)}
+.copy input{flex:1;min-width:0;font:inherit;font-size:.9rem;padding:.45rem .5rem;
+border:1px solid var(--muted);border-radius:6px;background:var(--bg);color:var(--text)}
 .copy button{font:inherit;font-weight:700;padding:.45rem 1rem;border:0;border-radius:6px;
 background:var(--text);color:var(--surface);cursor:pointer}
 .said{display:block;font-size:.875rem;color:var(--muted)}
@@ -102,7 +105,8 @@ a.way-download{border-style:dashed;border-color:var(--muted);font-weight:600}
 .rounds{list-style:none;padding:0;margin:0;display:grid;gap:.75rem;
 grid-template-columns:repeat(auto-fill,minmax(min(100%,21rem),1fr))}
 .round{display:flex;flex-direction:column;gap:.1rem}
-.round.is-next{outline:3px solid var(--mark-text);outline-offset:-1px;box-shadow:0 0 0 6px var(--mark)}
+.round.is-next{outline:3px solid var(--mark-text);outline-offset:-1px;
+box-shadow:0 0 0 6px var(--mark)}
 .round-head{display:flex;align-items:baseline;gap:.5rem;flex-wrap:wrap}
 .number{font-weight:700;color:var(--brand);font-variant-numeric:tabular-nums}
 .when{font-weight:600}
@@ -115,7 +119,8 @@ padding:.1rem .5rem;border-radius:6px;align-self:flex-start}
 .chips{list-style:none;display:flex;flex-wrap:wrap;gap:.35rem;padding:0;margin:.35rem 0}
 .chips li{display:inline-flex;align-items:center;gap:.3rem;font-size:.85rem;font-weight:600;
 padding:.05rem .5rem;border:1px solid var(--line);border-radius:999px}
-.chips li::before{content:"";width:.6rem;height:.6rem;border-radius:50%;background:var(--sw,var(--muted))}
+.chips li::before{content:"";width:.6rem;height:.6rem;border-radius:50%;
+background:var(--sw,var(--muted))}
 abbr{text-decoration:none}
 .cancelled h3{text-decoration:line-through}
 summary{cursor:pointer;list-style:none;font-weight:700;color:var(--link);padding:.25rem 0}
@@ -313,7 +318,11 @@ def _rounds(season: Season, round_feeds: dict[str, Feed]) -> Markup | None:
             "Each round also has a calendar of its own.",
             class_="intro",
         ),
-        tag("ol", *(_round(season, r, round_feeds.get(r.id)) for r in season.rounds), class_="rounds"),
+        tag(
+            "ol",
+            *(_round(season, r, round_feeds.get(r.id)) for r in season.rounds),
+            class_="rounds",
+        ),
     )
 
 
@@ -322,7 +331,9 @@ def _round(season: Season, round_: Round, feed: Feed | None) -> Markup:
     classes = [season.rally_class(c) for c in round_.classes]
     subscribe = None
     if feed is not None:
-        subscribe = tag("details", tag("summary", "Subscribe to this round only"), _ways(season, feed))
+        subscribe = tag(
+            "details", tag("summary", "Subscribe to this round only"), _ways(season, feed)
+        )
     return tag(
         "li",
         tag(
@@ -380,7 +391,9 @@ def _teams(season: Season, feeds: list[Feed]) -> Markup | None:
         tag(
             "div",
             *(
-                _feed_details(season, feed, teams[feed.id].name, _team_facts(season, teams[feed.id]))
+                _feed_details(
+                    season, feed, teams[feed.id].name, _team_facts(season, teams[feed.id])
+                )
                 for feed in feeds
             ),
             class_="feeds",
@@ -438,8 +451,18 @@ def _ways(season: Season, feed: Feed) -> Markup:
     field = f"address-{feed.kind}-{feed.id}"
     return tag(
         "div",
-        _way(webcal, "Subscribe in Apple Calendar", about, "iPhone, iPad, Mac; also Outlook on a computer"),
-        _way(GOOGLE + quote(webcal, safe=""), "Subscribe in Google Calendar", about, "Android and the web"),
+        _way(
+            webcal,
+            "Subscribe in Apple Calendar",
+            about,
+            "iPhone, iPad, Mac; also Outlook on a computer",
+        ),
+        _way(
+            GOOGLE + quote(webcal, safe=""),
+            "Subscribe in Google Calendar",
+            about,
+            "Android and the web",
+        ),
         _way(
             f"{OUTLOOK}{quote(https, safe='')}&name={quote(feed.title, safe='')}",
             "Subscribe in Outlook.com",
@@ -452,7 +475,11 @@ def _ways(season: Season, feed: Feed) -> Markup:
                 "label",
                 "Any other app: copy the address",
                 about,
-                tag("span", "Paste it where your app says “subscribe” or “add by URL”.", class_="hint"),
+                tag(
+                    "span",
+                    "Paste it where your app says “subscribe” or “add by URL”.",
+                    class_="hint",
+                ),
                 for_=field,
             ),
             tag(
@@ -517,7 +544,12 @@ def _footer(season: Season) -> Markup:
         "footer",
         tag(
             "div",
-            tag("p", "Every feed, for other programs: ", tag("a", "feeds.json", href="feeds.json"), "."),
+            tag(
+                "p",
+                "Every feed, for other programs: ",
+                tag("a", "feeds.json", href="feeds.json"),
+                ".",
+            ),
             _web_link(series.url, f"The {series.name} website"),
             class_="wrap",
         ),
@@ -525,7 +557,13 @@ def _footer(season: Season) -> Markup:
 
 
 def _section(anchor: str, heading: str, *content: Markup) -> Markup:
-    return tag("section", tag("h2", heading, id=f"{anchor}-title"), *content, id=anchor, aria_labelledby=f"{anchor}-title")
+    return tag(
+        "section",
+        tag("h2", heading, id=f"{anchor}-title"),
+        *content,
+        id=anchor,
+        aria_labelledby=f"{anchor}-title",
+    )
 
 
 def _web_link(url: str | None, text: str) -> Markup | None:
@@ -547,7 +585,10 @@ def _swatch(color: str | None) -> str:
 def _color_rules(season: Season, feeds: tuple[Feed, ...]) -> str:
     """One rule per colour the page uses, its value taken from the CSS colour table."""
     used = {season.series.color, *(f.color for f in feeds), *(c.color for c in season.classes)}
-    return "".join(f".sw-{name}{{--sw:{CSS_COLORS[name]}}}\n" for name in sorted(c for c in used if c in CSS_COLORS))
+    return "".join(
+        f".sw-{name}{{--sw:{CSS_COLORS[name]}}}\n"
+        for name in sorted(c for c in used if c in CSS_COLORS)
+    )
 
 
 def _policy(style: str, script: str) -> str:
@@ -560,7 +601,9 @@ def _policy(style: str, script: str) -> str:
 
 
 def _digest(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode(
+        "ascii"
+    )
 
 
 def _attribute(key: str, value: str | bool | None) -> str:
