@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-import pytz
 from icalendar import Calendar, Event, vCategory, vDuration, vText
 
 from rallycal.colors import CSS_COLORS
@@ -210,9 +210,8 @@ def _crew_line(season: Season, crew) -> str:
 
 def _item_time(round_: Round, entry: Entry) -> str:
     item = entry.item
-    zone = pytz.timezone(round_.venue.timezone)
-    start = zone.localize(item.local_start, is_dst=None)
-    end = zone.localize(item.local_end, is_dst=None)
+    zone = ZoneInfo(round_.venue.timezone)
+    start, end = item.start.astimezone(zone), item.end.astimezone(zone)
     span = f"{clock(item.local_start)}–{clock(item.local_end)}"
     if item.local_end.date() != item.local_start.date():
         span = f"{clock(item.local_start)} – {day(item.local_end.date())} {clock(item.local_end)}"

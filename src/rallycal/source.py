@@ -16,9 +16,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import NoReturn
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytz
 from yaml import MarkedYAMLError, YAMLError
@@ -691,7 +692,7 @@ class _Checker:
             known = self.class_ids is not None and len(self.report.problems) == before
             self.classes_of[round_id] = classes if known else None
         days = (first, last) if first and last and first <= last else None
-        zone = pytz.timezone(venue.timezone) if venue and venue.timezone else None
+        zone = ZoneInfo(venue.timezone) if venue and venue.timezone else None
         schedule = self.schedule(f.get("schedule"), owner, days, zone)
         return Round(
             id=round_id,
@@ -724,7 +725,7 @@ class _Checker:
         )
 
     def schedule(self, node: Node | None, round_owner: str, days: tuple[date, date] | None,
-                 zone: pytz.BaseTzInfo | None) -> list[ScheduleItem]:
+                 zone: ZoneInfo | None) -> list[ScheduleItem]:
         seen: dict[str, Node] = {}
         items = self.items(node, f"'schedule' in {round_owner}") or []
         found = (self.schedule_item(item, index, round_owner, days, zone, seen)
@@ -732,7 +733,7 @@ class _Checker:
         return [item for item in found if item]
 
     def schedule_item(self, node: Node, index: int, round_owner: str,
-                      days: tuple[date, date] | None, zone: pytz.BaseTzInfo | None,
+                      days: tuple[date, date] | None, zone: ZoneInfo | None,
                       seen: dict[str, Node]) -> ScheduleItem | None:
         owner = f"{_label(node, 'schedule item', index)} of {round_owner}"
         f = self.fields(node, owner, owner, ("id", "name", "day", "start", "end"), ("end_day",))
@@ -775,16 +776,20 @@ class _Checker:
         return ScheduleItem(id=item_id, name=name, local_start=local_start, local_end=local_end,
                             start=utc_start, end=utc_end)
 
-    def instant(self, node: Node, local: datetime, zone: pytz.BaseTzInfo) -> datetime | None:
-        """The UTC instant of a local time, or None after reporting a DST gap or overlap."""
+    def instant(self, node: Node, local: datetime, zone: ZoneInfo) -> datetime | None:
+        """The UTC instant of a local time, or None after reporting a DST gap or overlap.
+
+        zoneinfo, not pytz: pytz knows no daylight-saving time after 2037.
+        """
         when = f"{local:%H:%M} on {local.date()}"
-        try:
-            return zone.localize(local, is_dst=None).astimezone(pytz.utc)
-        except pytz.NonExistentTimeError:
-            self.add(node, f"{when} falls in the daylight-saving gap in {zone.zone} (clocks "
+        earlier, later = (local.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
+        if earlier.utcoffset() == later.utcoffset():
+            return earlier.astimezone(timezone.utc)
+        if earlier.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != local:
+            self.add(node, f"{when} falls in the daylight-saving gap in {zone.key} (clocks "
                            "skip that hour); move it out of the gap")
-        except pytz.AmbiguousTimeError:
-            self.add(node, f"{when} happens twice when clocks go back in {zone.zone}; move it "
+        else:
+            self.add(node, f"{when} happens twice when clocks go back in {zone.key}; move it "
                            "out of the repeated hour")
         return None
 
