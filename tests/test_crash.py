@@ -9,7 +9,6 @@ while it moves them into place.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
 import signal

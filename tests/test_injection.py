@@ -86,7 +86,8 @@ def exports(tmp_path_factory) -> dict:
 @pytest.fixture(scope="module")
 def icaljs_read(exports) -> dict[str, dict]:
     """ical.js's reading of every exported feed, in one node run: path -> result."""
-    paths = [p for folder in exports.values() if isinstance(folder, Path) for p in folder.rglob("*.ics")]
+    folders = [folder for folder in exports.values() if isinstance(folder, Path)]
+    paths = [path for folder in folders for path in folder.rglob("*.ics")]
     return {item["path"]: item for item in icaljs(paths)}
 
 
@@ -297,7 +298,8 @@ def test_the_loader_refuses_unsafe_ids(owner, unsafe):
     from seasons import yaml_str
 
     line = ID_LINES[owner]
-    source = season_source().replace(line + "\n", line.split("id:")[0] + f"id: {yaml_str(unsafe)}\n")
+    hostile = line.split("id:")[0] + f"id: {yaml_str(unsafe)}"
+    source = season_source().replace(line + "\n", hostile + "\n")
     number = season_source().splitlines().index(line) + 1
     with pytest.raises(SourceError) as caught:
         parse(source.encode(), "events.yaml")
@@ -354,6 +356,10 @@ def test_the_writer_guards_even_a_season_the_loader_did_not_check(tmp_path, monk
     assert list(out.iterdir()) == []
 
 
+def files_outside(root: Path, out: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and out not in p.parents}
+
+
 def test_a_hostile_manifest_cannot_make_export_read_write_or_delete_outside(tmp_path):
     source = tmp_path / "events.yaml"
     source.write_text(season_source(), encoding="utf-8")
@@ -370,11 +376,10 @@ def test_a_hostile_manifest_cannot_make_export_read_write_or_delete_outside(tmp_
     (out / "feeds.json").write_text(json.dumps(manifest))
     # Dropping the team makes its feed go: the export may delete only that file.
     source.write_text(season_source().split("teams:")[0], encoding="utf-8")
-    outside = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents}
+    outside = files_outside(tmp_path, out)
     outcome = export(source, out, allow_removal=True)
     assert outcome.removed == ["team/blue.ics"]
-    after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents}
-    assert after == outside
+    assert files_outside(tmp_path, out) == outside
     assert not (out / "team" / "blue.ics").exists()
     shutil.rmtree(out)
     assert all(v.exists() for v in victims)
