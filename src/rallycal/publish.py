@@ -34,6 +34,7 @@ from rallycal.history import Publication
 TEMP_SUFFIX = ".rallycal-tmp"
 FILE_MODE = 0o644
 _SAFE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+_OWN_FILE = re.compile(rf"(all|(class|team|round)/[a-z0-9][a-z0-9-]*)\.ics|{re.escape(PAGE)}")
 
 
 @dataclass
@@ -198,11 +199,15 @@ def _read_manifest(out: Path) -> dict[str, Any] | None:
 
 
 def _owned_files(manifest: dict[str, Any] | None) -> dict[str, str]:
-    """The files the last export wrote (path -> sha256), each checked to be a safe path."""
+    """The files the last export wrote (path -> sha256): only names rallycal gives its files.
+
+    The manifest is read, not trusted: a path in it that rallycal could not have
+    written (the source, a host's 404.html) is never deleted.
+    """
     files = (manifest or {}).get("files") or {}
     if not isinstance(files, dict):
         return {}
-    return {p: d for p, d in files.items() if isinstance(p, str) and _is_safe(p)}
+    return {p: d for p, d in files.items() if isinstance(p, str) and _OWN_FILE.fullmatch(p)}
 
 
 def _up_to_date(
