@@ -383,3 +383,24 @@ def test_a_hostile_manifest_cannot_make_export_read_write_or_delete_outside(tmp_
     assert not (out / "team" / "blue.ics").exists()
     shutil.rmtree(out)
     assert all(v.exists() for v in victims)
+
+
+def test_a_hostile_manifest_cannot_make_export_delete_files_it_never_writes(tmp_path):
+    """Only feeds can go: a listed page of the host's, or the source itself, stays."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    source = folder / "events.yaml"
+    source.write_text(season_source(), encoding="utf-8")
+    export(source, folder)  # --out . : the source sits in the output folder
+    theirs = {"robots.txt": b"User-agent: *\n", "404.html": b"<p>gone</p>", "class/notes.txt": b"x"}
+    for path, data in theirs.items():
+        (folder / path).write_bytes(data)
+    manifest = json.loads((folder / "feeds.json").read_text())
+    for path in [*theirs, "events.yaml", "class", "team/blue.ics"]:
+        manifest["files"][path] = "0" * 64
+    (folder / "feeds.json").write_text(json.dumps(manifest))
+    source.write_text(season_source().split("teams:")[0], encoding="utf-8")
+    outcome = export(source, folder, allow_removal=True)
+    assert outcome.removed == ["team/blue.ics"]
+    assert {path: (folder / path).read_bytes() for path in theirs} == theirs
+    assert source.read_text(encoding="utf-8") == season_source().split("teams:")[0]
