@@ -9,7 +9,8 @@
   into a fresh folder;
 * the floor: the same feeds, each with the same events, written with icalendar directly
   (one Calendar per feed, one Event per entry, `to_ical()`, write) with no validation,
-  planning or comparison with the last publication;
+  planning or comparison with the last publication: the feeds and their entries come
+  from `rallycal.feeds.plan`, computed once beforehand and read back by each run;
 * no-op: the 10,000-round export run again into its own output folder.
 
 Every measurement runs in a fresh child process (this script, with a child command) and
