@@ -423,6 +423,16 @@ def test_invalid_id(value, shown, detail):
     assert found == [f"events.yaml:14:9: invalid id {shown}; {ID_RULE}{detail}"]
 
 
+@pytest.mark.parametrize("value", ["con", "nul", "aux", "prn", "com1", "lpt9"])
+def test_windows_device_names_are_not_ids(value):
+    found = problems(edit(("  - id: sno-drift", f"  - id: {value}")))
+    assert found == [
+        f"events.yaml:14:9: invalid id '{value}': Windows reserves it for a device, so it "
+        f"cannot be a file name there; choose another, e.g. '{value}-1'"
+    ]
+    assert season(edit(("  - id: sno-drift", "  - id: con-1"))).rounds[0].id == "con-1"
+
+
 def test_look_alike_id():
     assert problems(edit(("  - id: sno-drift", "  - id: sno-drіft"))) == [
         "events.yaml:14:9: invalid id 'sno-drіft' (it contains U+0456 CYRILLIC SMALL LETTER "

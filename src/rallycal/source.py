@@ -69,6 +69,8 @@ ALIASES = "anchors and aliases (&name, *name) are not allowed; write the value o
 EMPTY = "the file is empty: write the series, classes, rounds and teams sections in it"
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+# Names Windows reserves for devices, with or without an extension: `con.ics` is no file there.
+_DEVICE = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
@@ -477,6 +479,10 @@ class _Checker:
 
     def ident(self, node: Node | None, owner: str) -> str | None:
         value = self.text(node, "id", owner)
+        if value is not None and _DEVICE.fullmatch(value):
+            self.add(node, f"invalid id {_q(value)}: Windows reserves it for a device, so it "
+                           f"cannot be a file name there; choose another, e.g. '{value}-1'")
+            return None
         if value is None or (len(value) <= ID_LIMIT and _ID.fullmatch(value)):
             return value
         odd = next((c for c in value if not c.isascii()), None)
