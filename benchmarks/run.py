@@ -40,9 +40,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "events.yaml"
 EPOCH = 1767225600  # 2026-01-01T00:00:00Z: every run exports at the same time
-SIZES = {100: 5, 1_000: 3, 10_000: 3}  # rounds in the season: runs to take the median of
+SIZES = {100: 5, 1_000: 5, 10_000: 3}  # rounds in the season: runs to take the median of
 LARGEST = max(SIZES)
-STARTUP_RUNS = 15
+STARTUP_RUNS = 25
 YEAR = 2026
 CLASSES = 20
 CLASSES_PER_ROUND = 2
