@@ -139,6 +139,14 @@ def lenient(parameter: str | None) -> str | None:
     return None if parameter is None else parameter.replace("\n", "n").replace("\\", "")
 
 
+# Calendar TEXT properties icalendar hands back still escaped, unescaped as RFC 5545 says.
+ESCAPED_TEXT = ("NAME", "X-WR-CALNAME", "X-WR-CALDESC")
+
+
+def unescape(text: str) -> str:
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
+
+
 def icalendar_reading(data: bytes) -> list[tuple]:
     """(component, property, value, parameters) for every property icalendar reads."""
     calendar = icalendar.Calendar.from_ical(data)
@@ -149,7 +157,10 @@ def icalendar_reading(data: bytes) -> list[tuple]:
                 found.append((component.name, name, str(value), ()))
                 continue
             params = tuple(sorted((k, str(v)) for k, v in getattr(value, "params", {}).items()))
-            found.append((component.name, name, plain(value), params))
+            text = plain(value)
+            if component.name == "VCALENDAR" and name in ESCAPED_TEXT:
+                text = unescape(text)
+            found.append((component.name, name, text, params))
     return found
 
 

@@ -59,7 +59,7 @@ def plan(season: Season) -> tuple[Feed, ...]:
             "all",
             "all.ics",
             label,
-            f"Every round of {championship}, as all-day events on the local days at each venue.",
+            f"Every round of {championship} as all-day events on the local days at each venue.",
             series.color,
             tuple(_round_entry(season, r) for r in season.rounds),
         )
@@ -87,7 +87,7 @@ def plan(season: Season) -> tuple[Feed, ...]:
                 team.id,
                 f"team/{team.id}.ics",
                 f"{label} · {team.name}",
-                f"The rounds of {championship} that {team.name} enters, with its crews and cars.",
+                f"The rounds of {championship} that {team.name} enters with its crews and cars.",
                 team.color,
                 tuple(
                     Entry(round_uid(season, season.round(r), "team", team.id), season.round(r), team=team)
@@ -106,7 +106,7 @@ def plan(season: Season) -> tuple[Feed, ...]:
                 round_.id,
                 f"round/{round_.id}.ics",
                 f"{label} · R{round_.number} {round_.name}",
-                f"Round {round_.number} of {championship}: {round_.name}, {round_.venue.place}.",
+                f"Round {round_.number} of {championship}: {round_.name} in {round_.venue.town}.",
                 series.color,
                 (_round_entry(season, round_), *items),
             )

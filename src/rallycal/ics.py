@@ -121,13 +121,13 @@ def calendar(season: Season, feed: Feed, events: list[bytes]) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    # DESCRIPTION is escaped TEXT. NAME and the X-WR- names are written as they are,
-    # as icalendar and ical.js (Thunderbird) read them without unescaping; the loader
-    # keeps line breaks out of every name they are made from.
-    cal.add("name", feed.title)
-    cal.add("x-wr-calname", feed.title)
+    # All four are TEXT (RFC 7986; RFC 5545 3.8.8.2 for X- properties), escaped as
+    # such: libical and vobject cut an unescaped value at its first comma. The
+    # generated descriptions avoid commas, so every reader shows them alike.
+    cal.add("name", Text(feed.title))
+    cal.add("x-wr-calname", Text(feed.title))
     cal.add("description", Text(feed.description))
-    cal.add("x-wr-caldesc", feed.description)
+    cal.add("x-wr-caldesc", Text(feed.description))
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(REFRESH))
     base_url = season.series.base_url
