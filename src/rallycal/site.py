@@ -203,8 +203,7 @@ def tag(name: str, *children: str | None, **attributes: str | bool | None) -> Ma
     opening = name + "".join(_attribute(key, value) for key, value in attributes.items())
     if name in VOID:
         return Markup(f"<{opening}>")
-    inner = "".join(_html(child) for child in children)
-    return Markup(f"<{opening}>{inner}</{name}>")
+    return Markup("".join([f"<{opening}>", *map(_html, children), f"</{name}>"]))
 
 
 def index_page(season: Season, feeds: tuple[Feed, ...]) -> bytes:
