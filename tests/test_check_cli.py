@@ -20,14 +20,14 @@ events.yaml: OK, 8 rounds, 4 classes, 3 teams
 American Rally Association National Championship (ARA), 2026 season
 
 Rounds
-R1  Fri 6 Feb – Sat 7 Feb 2026    Sno*Drift Rally                  Atlanta, Michigan
-R2  Fri 13 Mar – Sat 14 Mar 2026  Rally in the 100 Acre Wood       Salem / Potosi, Missouri
-R3  Fri 17 Apr – Sun 19 Apr 2026  Olympus Rally                    Shelton, Washington
-R4  Thu 11 Jun – Sat 13 Jun 2026  Southern Ohio Forest Rally       Chillicothe, Ohio
-R5  Sat 18 Jul – Sun 19 Jul 2026  Rally Colorado                   Rangely, Colorado
-R6  Thu 27 Aug – Sat 29 Aug 2026  Ojibwe Forests Rally             Detroit Lakes, Minnesota
-R7  Fri 18 Sep – Sat 19 Sep 2026  Overmountain Rally Tennessee     Newport, Tennessee
-R8  Fri 9 Oct – Sat 10 Oct 2026   Lake Superior Performance Rally  Marquette, Michigan
+R1  Fri 6 – Sat 7 Feb 2026    Sno*Drift Rally                  Atlanta, Michigan
+R2  Fri 13 – Sat 14 Mar 2026  Rally in the 100 Acre Wood       Salem / Potosi, Missouri
+R3  Fri 17 – Sun 19 Apr 2026  Olympus Rally                    Shelton, Washington
+R4  Thu 11 – Sat 13 Jun 2026  Southern Ohio Forest Rally       Chillicothe, Ohio
+R5  Sat 18 – Sun 19 Jul 2026  Rally Colorado                   Rangely, Colorado
+R6  Thu 27 – Sat 29 Aug 2026  Ojibwe Forests Rally             Detroit Lakes, Minnesota
+R7  Fri 18 – Sat 19 Sep 2026  Overmountain Rally Tennessee     Newport, Tennessee
+R8  Fri 9 – Sat 10 Oct 2026   Lake Superior Performance Rally  Marquette, Michigan
 
 Classes
 o4wd  Open 4WD     8 rounds

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from rallycal.model import Round, Season
-from rallycal.wording import STATUS_LABELS, day_span
+from rallycal.wording import STATUS_LABELS, columns, day_span
 
 GOING_AHEAD = ("confirmed", "tentative")
 
@@ -69,11 +69,9 @@ def lines(season: Season, today: date) -> list[str]:
         )
         for r in season.rounds
     ]
-    widths = [max((len(row[i]) for row in rows), default=0) for i in range(5)]
     count = len(season.rounds)
     out = [f"{series.name} {series.season}: {count} round{'s' if count != 1 else ''}", ""]
-    for round_, row in zip(season.rounds, rows):
-        text = "  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[5]])
+    for round_, text in zip(season.rounds, columns(rows)):
         if coming is not None and coming.round == round_:
             out.append(f"> {text}  <- {_when(coming)}")
         else:

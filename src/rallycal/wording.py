@@ -38,3 +38,14 @@ def day_span(first: date, last: date) -> str:
 def clock(value: datetime) -> str:
     """`09:30`."""
     return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def columns(rows: list[list[str]]) -> list[str]:
+    """Rows with every column but the last padded to its widest cell, two spaces apart."""
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        "  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip()
+        for row in rows
+    ]
