@@ -285,13 +285,9 @@ def tmpfs(tmp_path):
     subprocess.run(["umount", str(folder)], capture_output=True, check=False)
 
 
-def test_a_full_file_system_gives_a_clear_error_and_keeps_the_old_output(tmpfs, sources, published):
-    folder, mount = tmpfs
-    pages = sum(-(-len(data) // 4096) for data in published["a"].values())
-    mount("-t", "tmpfs", "-o", f"size={(pages + 6) * 4096}", "tmpfs")
-    out = folder / "dist"
-    shutil.copytree(published["a_folder"], out)
-    done = subprocess.run(
+def export_b(sources, out: Path) -> subprocess.CompletedProcess:
+    """`rallycal export` of version B into `out`, as a user runs it."""
+    return subprocess.run(
         [sys.executable, "-m", "rallycal", "export", str(sources["b"]), "--out", str(out),
          "--allow-removal"],
         env={**os.environ, "SOURCE_DATE_EPOCH": str(LATER)},
@@ -300,6 +296,15 @@ def test_a_full_file_system_gives_a_clear_error_and_keeps_the_old_output(tmpfs, 
         timeout=120,
         check=False,
     )
+
+
+def test_a_full_file_system_gives_a_clear_error_and_keeps_the_old_output(tmpfs, sources, published):
+    folder, mount = tmpfs
+    pages = sum(-(-len(data) // 4096) for data in published["a"].values())
+    mount("-t", "tmpfs", "-o", f"size={(pages + 6) * 4096}", "tmpfs")
+    out = folder / "dist"
+    shutil.copytree(published["a_folder"], out)
+    done = export_b(sources, out)
     assert_clear_failure(done.returncode, done.stderr, out)
     assert os.strerror(errno.ENOSPC) in done.stderr
     assert snapshot(out) == published["a"]
@@ -314,15 +319,7 @@ def test_a_read_only_file_system_gives_a_clear_error_and_keeps_the_old_output(
     out = folder / "dist"
     shutil.copytree(published["a_folder"], out)
     mount("-o", "remount,ro")
-    done = subprocess.run(
-        [sys.executable, "-m", "rallycal", "export", str(sources["b"]), "--out", str(out),
-         "--allow-removal"],
-        env={**os.environ, "SOURCE_DATE_EPOCH": str(LATER)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = export_b(sources, out)
     assert_clear_failure(done.returncode, done.stderr, out)
     assert os.strerror(errno.EROFS) in done.stderr
     assert snapshot(out) == published["a"]
