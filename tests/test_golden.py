@@ -1,0 +1,32 @@
+"""The fixture season's feeds, compared as bytes with the reviewed copies in fixtures/golden/expected.
+
+After a deliberate change to the output, regenerate them with
+`RALLYCAL_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from support import GOLDEN, export, snapshot
+
+EXPECTED = GOLDEN / "expected"
+
+
+def test_fixture_season_feeds_are_byte_for_byte_the_reviewed_ones(tmp_path):
+    export(GOLDEN / "season.yaml", tmp_path)
+    feeds = {path: data for path, data in snapshot(tmp_path).items() if path.endswith(".ics")}
+    if os.environ.get("RALLYCAL_UPDATE_GOLDEN"):
+        shutil.rmtree(EXPECTED, ignore_errors=True)
+        for path, data in feeds.items():
+            (EXPECTED / path).parent.mkdir(parents=True, exist_ok=True)
+            (EXPECTED / path).write_bytes(data)
+    assert sorted(feeds) == sorted(snapshot(EXPECTED))
+    for path, data in feeds.items():
+        assert data == (EXPECTED / path).read_bytes(), path
+
+
+def test_golden_files_keep_their_crlf_line_endings_in_git():
+    for data in snapshot(EXPECTED).values():
+        assert data.count(b"\r\n") == data.count(b"\n") > 0
