@@ -21,9 +21,6 @@ from rallycal.history import (
 )
 from rallycal.model import Season
 
-MANIFEST = "feeds.json"
-PAGE = "index.html"
-
 
 @dataclass(frozen=True)
 class EventChange:
@@ -60,7 +57,6 @@ class Build:
     files: dict[str, bytes]
     changes: list[EventChange] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
-    event_counts: dict[str, int] = field(default_factory=dict)
 
 
 def build(season: Season, previous: Publication, now: datetime) -> Build:
@@ -85,9 +81,7 @@ def build(season: Season, previous: Publication, now: datetime) -> Build:
                     shared[entry.uid] = event
             events.append(event)
         files[feed.path] = ics.calendar(season, feed, events)
-    result = Build(
-        season, feeds, files, changes, event_counts={f.path: len(f.entries) for f in feeds}
-    )
+    result = Build(season, feeds, files, changes)
     _removals(result, previous, in_feeds)
     return result
 
@@ -135,5 +129,4 @@ def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str
 
 
 def _title(event: PublishedEvent) -> str:
-    summary = event.value("SUMMARY") or event.uid
-    return summary.replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\")
+    return event.text("SUMMARY") or event.uid

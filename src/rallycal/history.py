@@ -36,6 +36,10 @@ class PublishedEvent:
                 return line.split(":", 1)[1] if ":" in line else ""
         return None
 
+    def text(self, name: str) -> str | None:
+        """The value of `name` as a person reads it: unescaped, on one line."""
+        return _text(self.value(name))
+
 
 @dataclass
 class Publication:
@@ -112,7 +116,7 @@ def differences(old: PublishedEvent | None, new: PublishedEvent | None) -> list[
         found.append(Difference("time" if timed else "days", old_when, new_when))
     for what, name in (("venue", "LOCATION"), ("status", "STATUS"), ("title", "SUMMARY")):
         if old.value(name) != new.value(name):
-            found.append(Difference(what, _text(old.value(name)), _text(new.value(name))))
+            found.append(Difference(what, old.text(name), new.text(name)))
     if not found and old.visible != new.visible:
         found.append(Difference("details", None, None))
     return found

@@ -35,7 +35,6 @@ ICAL_STATUS = {
     "postponed": "TENTATIVE",  # RFC 5545 has no "postponed"; SUMMARY says so
     "cancelled": "CANCELLED",
 }
-CRLF = b"\r\n"
 
 
 class Text(vText):

@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from rallycal import __version__
-from rallycal.build import MANIFEST, PAGE, Build, EventChange, Removal, build
+from rallycal.build import Build, EventChange, Removal, build
 from rallycal.errors import PublishError, RallycalError, RemovalRefused
 from rallycal.history import Publication
 
+MANIFEST = "feeds.json"
+PAGE = "index.html"
 TEMP_SUFFIX = ".rallycal-tmp"
 FILE_MODE = 0o644
 _SAFE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
@@ -48,7 +50,6 @@ class Outcome:
     removed: list[str] = field(default_factory=list)
     changes: list[EventChange] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
-    skipped: bool = False  # inputs identical to the last export: nothing was rendered
 
     @property
     def stale(self) -> bool:
@@ -95,9 +96,7 @@ def export(
         previous_manifest = _read_manifest(out)
         owned = _owned_files(previous_manifest)
         if not check and _up_to_date(out, previous_manifest, owned, fingerprint):
-            return Outcome(
-                out_dir, previous_manifest["feeds"], unchanged=sorted(owned), skipped=True
-            )
+            return Outcome(out_dir, previous_manifest["feeds"], unchanged=sorted(owned))
         season = parse(data, source)
         if base_url is not None:
             season = season.with_base_url(base_url)

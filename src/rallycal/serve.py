@@ -26,7 +26,6 @@ import socket
 import sys
 import threading
 from datetime import timezone
-from collections.abc import Callable
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
