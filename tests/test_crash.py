@@ -223,15 +223,7 @@ def test_a_read_only_folder_gives_a_clear_error_and_keeps_the_old_output(sources
         shutil.copy(sources["b"], source)
         for folder in [out, *(p for p in out.rglob("*") if p.is_dir())]:
             folder.chmod(0o555)
-        done = subprocess.run(
-            [sys.executable, "-c", AS_NOBODY, "export", str(source), "--out", str(out),
-             "--allow-removal"],
-            env={**os.environ, "SOURCE_DATE_EPOCH": str(LATER)},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = export_b(source, out, launcher=("-c", AS_NOBODY))
         assert_clear_failure(done.returncode, done.stderr, out)
         assert os.strerror(errno.EACCES) in done.stderr
         assert snapshot(out) == published["a"]
@@ -285,11 +277,12 @@ def tmpfs(tmp_path):
     subprocess.run(["umount", str(folder)], capture_output=True, check=False)
 
 
-def export_b(sources, out: Path) -> subprocess.CompletedProcess:
-    """`rallycal export` of version B into `out`, as a user runs it."""
+def export_b(
+    source: Path, out: Path, *, launcher: tuple[str, ...] = ("-m", "rallycal")
+) -> subprocess.CompletedProcess:
+    """`rallycal export` of version B (`source`) into `out`, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "rallycal", "export", str(sources["b"]), "--out", str(out),
-         "--allow-removal"],
+        [sys.executable, *launcher, "export", str(source), "--out", str(out), "--allow-removal"],
         env={**os.environ, "SOURCE_DATE_EPOCH": str(LATER)},
         capture_output=True,
         text=True,
@@ -304,7 +297,7 @@ def test_a_full_file_system_gives_a_clear_error_and_keeps_the_old_output(tmpfs, 
     mount("-t", "tmpfs", "-o", f"size={(pages + 6) * 4096}", "tmpfs")
     out = folder / "dist"
     shutil.copytree(published["a_folder"], out)
-    done = export_b(sources, out)
+    done = export_b(sources["b"], out)
     assert_clear_failure(done.returncode, done.stderr, out)
     assert os.strerror(errno.ENOSPC) in done.stderr
     assert snapshot(out) == published["a"]
@@ -319,7 +312,7 @@ def test_a_read_only_file_system_gives_a_clear_error_and_keeps_the_old_output(
     out = folder / "dist"
     shutil.copytree(published["a_folder"], out)
     mount("-o", "remount,ro")
-    done = export_b(sources, out)
+    done = export_b(sources["b"], out)
     assert_clear_failure(done.returncode, done.stderr, out)
     assert os.strerror(errno.EROFS) in done.stderr
     assert snapshot(out) == published["a"]
