@@ -15,7 +15,7 @@ import icalendar
 import pytest
 import vobject
 from ical.calendar_stream import IcsCalendarStream
-from support import GOLDEN, SHIPPED, export, ics_files, icaljs, snapshot
+from support import GOLDEN, SHIPPED, export, icaljs, ics_files, snapshot
 
 from rallycal.feeds import plan
 from rallycal.source import load

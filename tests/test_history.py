@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import EPOCH, copy_source, export, ics_files, icaljs, snapshot
+from support import EPOCH, copy_source, export, icaljs, ics_files, snapshot
 
 from rallycal.cli import cli
 from rallycal.errors import RemovalRefused

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -166,7 +166,7 @@ def clocks(draw) -> time:
     return time(hour, draw(st.one_of(st.sampled_from([0, 15, 30, 45]), st.integers(0, 59))))
 
 
-@lru_cache(maxsize=None)
+@cache
 def clock_changes(zone: str, year: int) -> tuple[datetime, ...]:
     """The local wall time just after each change of the clocks in `zone` in `year`."""
     tz, changes = ZoneInfo(zone), []

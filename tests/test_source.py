@@ -763,7 +763,7 @@ def test_css_colors_match_webcolors():
     webcolors = pytest.importorskip("webcolors")
     expected = {name: webcolors.name_to_hex(name, "css3") for name in webcolors.names("css3")}
     expected["rebeccapurple"] = "#663399"  # CSS Color 4 added it; webcolors' css3 list has not
-    assert CSS_COLORS == expected
+    assert expected == CSS_COLORS
     assert len(CSS_COLORS) == 148
 
 

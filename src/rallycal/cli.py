@@ -20,7 +20,7 @@ SOURCE = click.argument(
 class Failure(click.ClickException):
     """An explained failure: its message is printed as it is, exit code 1."""
 
-    def show(self, file=None) -> None:  # noqa: ARG002 - click's signature
+    def show(self, file=None) -> None:
         click.echo(self.message, err=True)
 
 

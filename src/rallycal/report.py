@@ -46,8 +46,8 @@ def change_lines(outcome: Outcome) -> list[str]:
 
 def table_lines(outcome: Outcome) -> list[str]:
     """The feeds with their event counts and what happened to each file."""
-    state = {path: "written" for path in outcome.written}
-    state.update({path: "unchanged" for path in outcome.unchanged})
+    state = dict.fromkeys(outcome.written, "written")
+    state.update(dict.fromkeys(outcome.unchanged, "unchanged"))
     rows = [(f["path"], str(f["events"]), state.get(f["path"], "")) for f in outcome.feeds]
     rows += [(path, "", state[path]) for path in sorted(state) if path.endswith((".html", ".json"))]
     rows += [(path, "", "removed") for path in outcome.removed]
