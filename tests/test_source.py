@@ -373,7 +373,7 @@ def test_season_year(value, message):
 
 
 def test_season_year_may_be_quoted():
-    assert season(edit(("  season: 2026", '  season: "2026"'))).series.season == 2026
+    assert season(edit(("  season: 2026", '  season: "2026"'))).year == 2026
 
 
 @pytest.mark.parametrize("value", [
@@ -870,7 +870,7 @@ SHIPPED_ROUNDS = [
 
 def test_shipped_source_holds_the_season_facts(shipped):
     s = load(shipped)
-    assert (s.series.id, s.series.short, s.series.season) == ("ara", "ARA", 2026)
+    assert (s.series.id, s.series.short, s.year) == ("ara", "ARA", 2026)
     assert [
         (r.id, r.name, r.first_day.isoformat(), r.last_day.isoformat(), r.venue.town,
          r.venue.state, r.venue.timezone, r.venue.latitude, r.venue.longitude)

@@ -70,7 +70,7 @@ def lines(season: Season, today: date) -> list[str]:
         for r in season.rounds
     ]
     count = len(season.rounds)
-    out = [f"{series.name} {series.season}: {count} round{'s' if count != 1 else ''}", ""]
+    out = [f"{series.name} {season.year}: {count} round{'s' if count != 1 else ''}", ""]
     for round_, text in zip(season.rounds, columns(rows)):
         if coming is not None and coming.round == round_:
             out.append(f"> {text}  <- {_when(coming)}")
@@ -78,7 +78,7 @@ def lines(season: Season, today: date) -> list[str]:
             out.append(f"  {text}".rstrip())
     out.append("")
     if coming is None:
-        out.append(f"No round of the {series.season} season is still to come (as of {today}).")
+        out.append(f"No round of the {season.year} season is still to come (as of {today}).")
     else:
         r = coming.round
         out.append(
@@ -97,7 +97,7 @@ def as_json(season: Season, today: date) -> dict[str, Any]:
     series = season.series
     coming = next_round(season, today)
     return {
-        "series": {"id": series.id, "name": series.name, "season": series.season},
+        "series": {"id": series.id, "name": series.name, "season": season.year},
         "today": today.isoformat(),
         "next": None
         if coming is None

@@ -44,15 +44,15 @@ class Feed:
 
 def round_uid(season: Season, round_: Round, *qualifiers: str) -> str:
     """`ara.2026.sno-drift[.class.l4wd]@rallycal`: ids never contain dots, so no two collide."""
-    parts = (season.series.id, str(season.series.season), round_.id, *qualifiers)
+    parts = (season.series.id, str(season.year), round_.id, *qualifiers)
     return ".".join(parts) + "@" + UID_DOMAIN
 
 
 def plan(season: Season) -> tuple[Feed, ...]:
     """Every feed of the season: combined, then per class, per team and per round."""
     series = season.series
-    label = f"{series.short} {series.season}"
-    championship = f"the {series.season} {series.name}"
+    label = f"{series.short} {season.year}"
+    championship = f"the {season.year} {series.name}"
     feeds = [
         Feed(
             "combined",

@@ -163,7 +163,7 @@ def description(season: Season, entry: Entry) -> str:
         paragraphs.append(_item_time(round_, entry))
         paragraphs.append(f"Part of {round_.name}, {day_span(round_.first_day, round_.last_day)}.")
     paragraphs.append(
-        f"Round {round_.number} of {len(season.rounds)} of the {series.season} {series.name}. "
+        f"Round {round_.number} of {len(season.rounds)} of the {season.year} {series.name}. "
         f"{day_span(round_.first_day, round_.last_day)}, local days at "
         f"{round_.venue.place}."
     )

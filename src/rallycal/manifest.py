@@ -63,7 +63,7 @@ def manifest(
     series = season.series
     document = {
         "format": FORMAT,
-        "series": {"id": series.id, "name": series.name, "season": series.season},
+        "series": {"id": series.id, "name": series.name, "season": season.year},
         "base_url": series.base_url,
         "page": "index.html",
         "feeds": entries,

@@ -7,10 +7,13 @@ place that builds these objects from untrusted text, so every function that take
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Literal
 
-STATUSES = ("confirmed", "tentative", "postponed", "cancelled")
+Status = Literal["confirmed", "tentative", "postponed", "cancelled"]
+STATUSES: tuple[Status, ...] = ("confirmed", "tentative", "postponed", "cancelled")
+DEFAULT_WINDOW = 2  # how many of the latest seasons the stable feeds carry
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Venue:
     timezone: str
     latitude: float
     longitude: float
+    place_name: str | None = None  # a named site, such as the rally HQ or service park
+    address: str | None = None  # its street address, for maps
 
     @property
     def place(self) -> str:
@@ -53,7 +58,7 @@ class Round:
     last_day: date
     venue: Venue
     classes: tuple[str, ...]  # ids of the classes that run this round
-    status: str = "confirmed"
+    status: Status = "confirmed"
     notes: str | None = None
     url: str | None = None
     schedule: tuple[ScheduleItem, ...] = ()
@@ -100,7 +105,6 @@ class Series:
     id: str
     name: str
     short: str
-    season: int
     url: str | None = None
     base_url: str | None = None
     color: str | None = None
@@ -108,9 +112,10 @@ class Series:
 
 @dataclass(frozen=True)
 class Season:
-    """A whole season: the only input every later stage needs."""
+    """One year of the championship: its classes, rounds and teams."""
 
     series: Series
+    year: int
     rounds: tuple[Round, ...]  # in calendar order
     classes: tuple[RallyClass, ...]
     teams: tuple[Team, ...]
@@ -129,6 +134,45 @@ class Season:
 
     def with_base_url(self, base_url: str | None) -> Season:
         """The same season published somewhere else (for `--base-url`)."""
-        from dataclasses import replace
-
         return replace(self, series=replace(self.series, base_url=base_url))
+
+
+@dataclass(frozen=True)
+class Championship:
+    """Every season in the source, oldest first: the only input every later stage needs.
+
+    The stable feeds carry the `window` latest seasons; every season also has archive
+    feeds of its own that keep it whole.
+    """
+
+    series: Series
+    seasons: tuple[Season, ...]  # by year, ascending, at least one
+    window: int = DEFAULT_WINDOW
+
+    @property
+    def latest(self) -> Season:
+        return self.seasons[-1]
+
+    @property
+    def in_window(self) -> tuple[Season, ...]:
+        """The seasons the stable feeds carry: the `window` latest."""
+        return self.seasons[-self.window :]
+
+    def season(self, year: int) -> Season:
+        for season in self.seasons:
+            if season.year == year:
+                return season
+        raise KeyError(year)
+
+    def current(self, today: date) -> Season:
+        """The latest season with a round on or after `today`, else the latest."""
+        for season in reversed(self.seasons):
+            if any(r.last_day >= today for r in season.rounds):
+                return season
+        return self.latest
+
+    def with_base_url(self, base_url: str | None) -> Championship:
+        """The same championship published somewhere else (for `--base-url`)."""
+        series = replace(self.series, base_url=base_url)
+        seasons = tuple(replace(s, series=series) for s in self.seasons)
+        return replace(self, series=series, seasons=seasons)

@@ -213,10 +213,10 @@ def index_page(season: Season, feeds: tuple[Feed, ...]) -> bytes:
     page = PAGE.substitute(
         policy=escape(_policy(style, SCRIPT)),
         description=escape(
-            f"Subscribe to the {series.season} {series.name} in Google Calendar, "
+            f"Subscribe to the {season.year} {series.name} in Google Calendar, "
             "Apple Calendar or Outlook: every round, class and team."
         ),
-        title=escape(f"{series.short} {series.season} calendar: subscribe to the season"),
+        title=escape(f"{series.short} {season.year} calendar: subscribe to the season"),
         style=style,
         script=SCRIPT,
         body=_body(season, feeds),
@@ -246,8 +246,8 @@ def _header(season: Season, sections: list[tuple[str, str, Markup]]) -> Markup:
         "header",
         tag(
             "div",
-            tag("p", f"{series.short} {series.season}", class_="eyebrow"),
-            tag("h1", f"{series.name} {series.season}"),
+            tag("p", f"{series.short} {season.year}", class_="eyebrow"),
+            tag("h1", f"{series.name} {season.year}"),
             tag(
                 "p",
                 "Put the season in your own calendar. Subscribe once: when a round "

@@ -421,8 +421,8 @@ class _Checker:
         teams = self.teams(top.get("teams"))
         if self.report.problems:
             raise _Stop
-        return Season(series=series, rounds=tuple(rounds), classes=tuple(classes),
-                      teams=tuple(teams))
+        return Season(series=series, year=self.season_year, rounds=tuple(rounds),
+                      classes=tuple(classes), teams=tuple(teams))
 
     # -- structure --------------------------------------------------------------------
 
@@ -655,7 +655,6 @@ class _Checker:
             id=self.ident(f.get("id"), owner),
             name=self.text(f.get("name"), "name", owner),
             short=self.text(f.get("short"), "short", owner),
-            season=self.season_year,
             url=self.url(f.get("url"), "url", owner),
             base_url=self.url(f.get("base_url"), "base_url", owner),
             color=self.color(f.get("color"), owner),

@@ -18,7 +18,7 @@ def season_counts(season: Season) -> str:
 def season_summary(season: Season) -> str:
     """The series, then one line per round, class, team and crew."""
     series = season.series
-    lines = [f"{series.name} ({series.short}), {series.season} season", "", "Rounds"]
+    lines = [f"{series.name} ({series.short}), {season.year} season", "", "Rounds"]
     lines += columns([_round_row(r) for r in season.rounds])
     lines += ["", "Classes"]
     lines += columns([
