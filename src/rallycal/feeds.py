@@ -90,7 +90,11 @@ def plan(season: Season) -> tuple[Feed, ...]:
                 f"The rounds of {championship} that {team.name} enters with its crews and cars.",
                 team.color,
                 tuple(
-                    Entry(round_uid(season, season.round(r), "team", team.id), season.round(r), team=team)
+                    Entry(
+                        round_uid(season, season.round(r), "team", team.id),
+                        season.round(r),
+                        team=team,
+                    )
                     for r in team.rounds
                 ),
             )
@@ -116,3 +120,16 @@ def plan(season: Season) -> tuple[Feed, ...]:
 
 def _round_entry(season: Season, round_: Round) -> Entry:
     return Entry(round_uid(season, round_), round_)
+
+
+def feed_url(season: Season, path: str) -> str | None:
+    """The https address of a published file, when the season has a base URL."""
+    base = season.series.base_url
+    return base + path if base else None
+
+
+def webcal_url(url: str | None) -> str | None:
+    """The same address with the `webcal://` scheme that calendar apps open."""
+    if url is None:
+        return None
+    return "webcal://" + url.split("://", 1)[1]

@@ -1,7 +1,8 @@
 """`feeds.json`: what was published, for other tools and for the next export.
 
 Other tools read `feeds`; the exporter itself reads `files` (path -> sha256: the
-only files it will ever delete, the manifest aside) and `fingerprint` (to skip an export whose inputs have not changed).
+only files it will ever delete, the manifest aside) and `fingerprint` (to skip an
+export whose inputs have not changed).
 """
 
 from __future__ import annotations
@@ -11,23 +12,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from rallycal.feeds import Feed
+from rallycal.feeds import Feed, feed_url, webcal_url
 from rallycal.model import Season
 
 FORMAT = 1
-
-
-def feed_url(season: Season, path: str) -> str | None:
-    """The https address of a published file, when the season has a base URL."""
-    base = season.series.base_url
-    return base + path if base else None
-
-
-def webcal_url(url: str | None) -> str | None:
-    """The same address with the `webcal://` scheme that calendar apps open."""
-    if url is None:
-        return None
-    return "webcal://" + url.split("://", 1)[1]
 
 
 def manifest(

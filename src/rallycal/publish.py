@@ -147,8 +147,9 @@ def _fingerprint(data: bytes, base_url: str | None) -> str:
     digest = hashlib.sha256()
     digest.update(f"rallycal {__version__}\0{base_url}\0".encode())
     package = Path(__file__).parent
-    for module in sorted(package.glob("*.py")):
-        digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
+    for file in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix != ".pyc"):
+        name = file.relative_to(package).as_posix()
+        digest.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
     digest.update(data)
     return digest.hexdigest()
 
@@ -241,7 +242,7 @@ def _complete(
 ) -> dict[str, bytes]:
     """The feeds plus the page and the manifest, in the order they are written."""
     from rallycal.manifest import manifest
-    from rallycal.site import index_page
+    from rallycal.page import index_page
 
     files = dict(result.files)
     files[PAGE] = index_page(result.season, result.feeds)

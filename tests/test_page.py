@@ -21,7 +21,7 @@ from support import copy_source, export
 
 from rallycal.feeds import plan
 from rallycal.model import Season
-from rallycal.site import index_page
+from rallycal.page import index_page
 from rallycal.source import load, parse
 
 BASE_URL = "https://feeds.example.org/ara/"
@@ -107,7 +107,7 @@ def test_every_feed_in_the_manifest_has_every_way_to_subscribe(published):
     assert {f["kind"] for f in feeds} == {"combined", "class", "team", "round"}
     for feed in feeds:
         assert feed["url"] == BASE_URL + feed["path"]
-        webcal, _ = page.link(feed["webcal"])
+        page.link(feed["webcal"])  # exactly one link
         assert feed["webcal"].startswith("webcal://feeds.example.org/")
 
         google = [h for h in page.hrefs() if h.startswith(GOOGLE + "?")]
@@ -295,3 +295,14 @@ def with_rounds(season: Season, changes: dict[int, dict]) -> Season:
 def _season_and_plan(text: str):
     season = parse(text.encode("utf-8"), "events.yaml")
     return season, plan(season)
+
+
+def test_style_and_script_are_the_package_files_inlined(published):
+    from importlib.resources import files
+
+    page, _, _ = published
+    package = files("rallycal.page")
+    (style,) = page.inline["style"]
+    (script,) = page.inline["script"]
+    assert style.startswith("\n" + package.joinpath("style.css").read_text(encoding="utf-8"))
+    assert script == "\n" + package.joinpath("script.js").read_text(encoding="utf-8")
