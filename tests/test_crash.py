@@ -1,9 +1,10 @@
 """Crash safety: a killed, racing or failing export never leaves a cut-short or mixed feed.
 
-`publish` sleeps `RALLYCAL_TEST_WRITE_DELAY` seconds after each temporary file it
-writes and after each `os.replace`, so a test can SIGKILL a real export process at
-chosen points of its work: while it writes the new files beside the old ones, and
-while it moves them into place.
+A real export process is started through `SLOW_EXPORT`, which makes each file
+operation it does (finishing a temporary file, moving one into place) take a little
+longer, so a test can SIGKILL it at chosen points of its work: while it writes the
+new files beside the old ones, and while it moves them into place. The slowing is done
+here, from the outside: the exporter itself holds no hook for tests.
 """
 
 from __future__ import annotations
@@ -73,14 +74,31 @@ def published(tmp_path_factory, sources) -> dict:
     return {**folders, "a_folder": root / "a"}
 
 
+# `python -c SLOW_EXPORT DELAY ARGS...`: the `rallycal` command, with a pause after
+# each os.chmod, os.fsync and os.replace (the steps that finish a temporary file or
+# move one into place).
+SLOW_EXPORT = """
+import functools, os, sys, time
+delay = float(sys.argv.pop(1))
+def slowed(operation):
+    @functools.wraps(operation)
+    def slow(*args, **kwargs):
+        result = operation(*args, **kwargs)
+        time.sleep(delay)
+        return result
+    return slow
+if delay:
+    for name in ("chmod", "fchmod", "fsync", "replace"):
+        setattr(os, name, slowed(getattr(os, name)))
+from rallycal.cli import main
+main(sys.argv[1:], prog_name="rallycal")
+"""
+
+
 def start_export(source: Path, out: Path, delay: float = DELAY) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "SOURCE_DATE_EPOCH": str(LATER),
-        "RALLYCAL_TEST_WRITE_DELAY": str(delay),
-    }
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(LATER)}
     return subprocess.Popen(
-        [sys.executable, "-m", "rallycal", "export", str(source), "--out", str(out),
+        [sys.executable, "-c", SLOW_EXPORT, str(delay), "export", str(source), "--out", str(out),
          "--allow-removal", "--quiet"],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -90,7 +108,7 @@ def start_export(source: Path, out: Path, delay: float = DELAY) -> subprocess.Po
 
 
 def temp_files(out: Path) -> list[Path]:
-    return [p for p in out.rglob(f"*{TEMP_SUFFIX}")]
+    return list(out.rglob(f"*{TEMP_SUFFIX}"))
 
 
 def progress(out: Path, old: dict[str, bytes], new: dict[str, bytes]) -> int:

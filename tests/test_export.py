@@ -226,7 +226,8 @@ class TestCli:
         assert self.run("export", str(source), "--out", str(out)).exit_code == 0
         assert self.run("export", str(source), "--out", str(out), "--check").exit_code == 0
         before = snapshot(out)
-        source.write_text(source.read_text().replace("last_day: 2026-02-07", "last_day: 2026-02-08"))
+        text = source.read_text()
+        source.write_text(text.replace("last_day: 2026-02-07", "last_day: 2026-02-08"))
         result = self.run("export", str(source), "--out", str(out), "--check")
         assert result.exit_code == 1
         assert "all.ics" in result.stdout and "stale" in result.stderr

@@ -45,7 +45,13 @@ PAYLOADS = {
 LINE_BREAKS = set("\r\x00\x85\u2028\u2029")
 CASES = [(field, name) for field in TEXT_FIELDS for name in PAYLOADS]
 KNOWN_PROPERTIES = frozenset(
-    ["BEGIN", "END", "PRODID", "VERSION", "CALSCALE", "METHOD", "NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC", "REFRESH-INTERVAL", "X-PUBLISHED-TTL", "SOURCE", "URL", "COLOR", "X-APPLE-CALENDAR-COLOR", "UID", "SUMMARY", "DTSTART", "DTEND", "LOCATION", "GEO", "X-APPLE-STRUCTURED-LOCATION", "CATEGORIES", "STATUS", "TRANSP", "CLASS", "SEQUENCE", "DTSTAMP", "LAST-MODIFIED"]
+    [
+        "BEGIN", "END", "PRODID", "VERSION", "CALSCALE", "METHOD", "NAME", "X-WR-CALNAME",
+        "DESCRIPTION", "X-WR-CALDESC", "REFRESH-INTERVAL", "X-PUBLISHED-TTL", "SOURCE", "URL",
+        "COLOR", "X-APPLE-CALENDAR-COLOR", "UID", "SUMMARY", "DTSTART", "DTEND", "LOCATION", "GEO",
+        "X-APPLE-STRUCTURED-LOCATION", "CATEGORIES", "STATUS", "TRANSP", "CLASS", "SEQUENCE",
+        "DTSTAMP", "LAST-MODIFIED",
+    ]
 )
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "cite", "data"})
 
@@ -249,7 +255,7 @@ def test_hostile_text_stays_in_its_field(exports, icaljs_read, field, payload):
         js, clean_js = icaljs_read[str(result / path)], icaljs_read[str(clean / path)]
         assert js["components"] == clean_js["components"]
         assert [e["uid"] for e in js["events"]] == [e["uid"] for e in clean_js["events"]]
-        for event, clean_event in zip(js["events"], clean_js["events"]):
+        for event, clean_event in zip(js["events"], clean_js["events"], strict=True):
             for key in ("summary", "location", "description"):
                 assert event[key] == replaced(clean_event[key], token, text), key
             title = lenient(replaced(clean_event["appleTitle"], token, text))
@@ -349,12 +355,12 @@ def test_the_writer_guards_even_a_season_the_loader_did_not_check(tmp_path, monk
     """A season built in code with a hostile id: the export refuses and writes nothing."""
     from dataclasses import replace
 
-    from rallycal import source as source_module
+    from rallycal import publish
 
     valid = parse(season_source().encode(), "events.yaml")
     team = replace(valid.teams[0], id="../../victim")
     hostile = replace(valid, teams=(team,))
-    monkeypatch.setattr(source_module, "parse", lambda data, filename: hostile)
+    monkeypatch.setattr(publish, "parse", lambda data, filename: hostile)
     source = tmp_path / "events.yaml"
     source.write_text(season_source(), encoding="utf-8")
     out = tmp_path / "work" / "dist"

@@ -89,7 +89,9 @@ def test_actionlint_catches_mistakes_in_the_publish_workflow(tmp_path):
 def test_publish_runs_on_pushes_that_change_the_output_on_a_schedule_and_by_hand():
     triggers = load(PUBLISH)["on"]
     assert triggers["push"]["branches"] == ["main"]
-    for path in ("events.yaml", "dist/**", "src/**", "pyproject.toml", ".github/workflows/publish.yml"):
+    watched = ["events.yaml", "dist/**", "src/**", "pyproject.toml"]
+    watched.append(".github/workflows/publish.yml")
+    for path in watched:
         assert path in triggers["push"]["paths"]
     crons = [entry["cron"] for entry in triggers["schedule"]]
     assert crons and all(len(cron.split()) == 5 for cron in crons)
@@ -127,7 +129,9 @@ def test_publish_checks_then_exports_for_the_pages_address_and_uploads_that_fold
     assert build.index(pages) < position("rallycal export")
     assert export_step["env"]["BASE_URL"] == f"${{{{ steps.{pages['id']}.outputs.base_url }}}}"
     out = re.search(r"--out (\S+)", export_step["run"]).group(1)
-    upload = next(s for s in build if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    upload = next(
+        s for s in build if s.get("uses", "").startswith("actions/upload-pages-artifact@")
+    )
     assert upload["with"]["path"] == out
     assert build.index(upload) > position("rallycal export")
 
@@ -141,7 +145,8 @@ def test_publish_checks_then_exports_for_the_pages_address_and_uploads_that_fold
 
 def run_export_step(repo: Path, base_url: str) -> subprocess.CompletedProcess:
     """The workflow's export step, in a checkout at `repo`, as the runner would run it."""
-    step = next(s for s in steps(load(PUBLISH)["jobs"]["build"]) if "rallycal export" in s.get("run", ""))
+    build = steps(load(PUBLISH)["jobs"]["build"])
+    step = next(s for s in build if "rallycal export" in s.get("run", ""))
     env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
     env.update(BASE_URL=base_url, PATH=TOOLS_PATH)
     return subprocess.run(
@@ -191,7 +196,9 @@ def test_the_export_step_publishes_the_committed_record_unchanged(checkout):
 def test_the_export_step_stamps_only_what_changed_with_the_commit_time(checkout):
     source = checkout / "events.yaml"
     source.write_text(
-        source.read_text(encoding="utf-8").replace("name: Olympus Rally\n", "name: Olympus Rally WA\n"),
+        source.read_text(encoding="utf-8").replace(
+            "name: Olympus Rally\n", "name: Olympus Rally WA\n"
+        ),
         encoding="utf-8",
     )
     commit(checkout, "2026-03-02T08:30:00Z")

@@ -1,7 +1,8 @@
 """From a valid season and the last publication to the bytes of every output file.
 
-This is a pure function of its inputs: no clock, no file system. `publish` does the
-reading and writing around it.
+This is a pure function of its inputs: no clock, no file system. It makes every file
+of the output folder (the feeds, the page and the manifest, in the order they are to
+be written); `publish` does the reading and writing around it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from rallycal.history import (
     restamp,
     visible_lines,
 )
+from rallycal.manifest import MANIFEST, PublishedFeed, manifest, published_feeds
 from rallycal.model import Season
+from rallycal.page import index_page
+
+PAGE = "index.html"
 
 
 @dataclass(frozen=True)
@@ -31,12 +36,14 @@ class EventChange:
     title: str
     feeds: tuple[str, ...]
     differences: tuple[Difference, ...] = ()
+    year: int = 0  # the season, round and schedule item the event is about
+    round_id: str = ""
+    item_id: str | None = None
 
     @property
-    def subject(self) -> str:
+    def subject(self) -> tuple[int, str, str | None]:
         """The round or schedule item the event is about, for grouping a report."""
-        local = self.uid.split("@", 1)[0].split(".")
-        return ".".join(local[:3] + (local[3:5] if local[3:4] == ["item"] else []))
+        return (self.year, self.round_id, self.item_id)
 
 
 @dataclass(frozen=True)
@@ -54,13 +61,15 @@ class Build:
 
     season: Season
     feeds: tuple[Feed, ...]
-    files: dict[str, bytes]
+    files: dict[str, bytes]  # every output file, the manifest last
+    published: tuple[PublishedFeed, ...] = ()  # the manifest's feed entries
     changes: list[EventChange] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
 
 
-def build(season: Season, previous: Publication, now: datetime) -> Build:
-    """Render every feed, stamping each event against the last publication."""
+def build(season: Season, previous: Publication, now: datetime, fingerprint: str) -> Build:
+    """Every output file: each feed (events stamped against the last publication), the
+    page, and the manifest recording `fingerprint` (what the output was made from)."""
     feeds = plan(season)
     in_feeds: dict[str, list[str]] = {}
     for feed in feeds:
@@ -81,7 +90,10 @@ def build(season: Season, previous: Publication, now: datetime) -> Build:
                     shared[entry.uid] = event
             events.append(event)
         files[feed.path] = ics.calendar(season, feed, events)
-    result = Build(season, feeds, files, changes)
+    files[PAGE] = index_page(season, feeds)
+    published = published_feeds(season, feeds, files, previous.manifest, now)
+    files[MANIFEST] = manifest(season, published, files, fingerprint)
+    result = Build(season, feeds, files, published, changes)
     _removals(result, previous, in_feeds)
     return result
 
@@ -102,7 +114,14 @@ def _event(
         new = PublishedEvent(entry.uid, visible, stamp)
         old = previous.events.get(entry.uid)
         change = EventChange(
-            entry.uid, state, _title(new), tuple(feeds), tuple(differences(old, new))
+            entry.uid,
+            state,
+            _title(new),
+            tuple(feeds),
+            tuple(differences(old, new)),
+            season.year,
+            entry.round.id,
+            entry.item.id if entry.item else None,
         )
     return ics.assemble_event(body, stamp), change
 
@@ -115,8 +134,18 @@ def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str
             published_in.setdefault(uid, []).append(path)
     for uid, paths in published_in.items():
         if uid not in in_feeds:
+            year, round_id, item_id = _subject_of_uid(uid)
             result.changes.append(
-                EventChange(uid, "removed", _title(previous.events[uid]), tuple(paths))
+                EventChange(
+                    uid,
+                    "removed",
+                    _title(previous.events[uid]),
+                    tuple(paths),
+                    (),
+                    year,
+                    round_id,
+                    item_id,
+                )
             )
     planned = {feed.path: {e.uid for e in feed.entries} for feed in result.feeds}
     for path, uids in previous.feeds.items():
@@ -126,6 +155,18 @@ def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str
         for uid in uids:
             if uid not in planned[path]:
                 result.removals.append(Removal(path, uid, _title(previous.events[uid])))
+
+
+def _subject_of_uid(uid: str) -> tuple[int, str, str | None]:
+    """Season, round and item of an event no longer in the season: its UID is all that is left.
+
+    UIDs are `series.year.round[.item.id | .class.id | .team.id]@domain` (`feeds.round_uid`).
+    """
+    parts = uid.split("@", 1)[0].split(".")
+    year = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    round_id = parts[2] if len(parts) > 2 else uid
+    item_id = parts[4] if len(parts) > 4 and parts[3] == "item" else None
+    return year, round_id, item_id
 
 
 def _title(event: PublishedEvent) -> str:

@@ -135,7 +135,7 @@ def export(
     from rallycal.publish import export as run_export
 
     outcome = run_export(
-        source, out_dir, base_url=base_url, allow_removal=allow_removal, check=check
+        source, out_dir, base_url=base_url, allow_removal=allow_removal, dry_run=check
     )
     _show(outcome, quiet=quiet, as_json=as_json, table=not check)
     if check and outcome.stale:
@@ -155,7 +155,7 @@ def diff(source: str, out_dir: str, base_url: str | None, as_json: bool) -> None
     """Show what an export of SOURCE would change for subscribers, writing nothing."""
     from rallycal.publish import export as run_export
 
-    outcome = run_export(source, out_dir, base_url=base_url, check=True)
+    outcome = run_export(source, out_dir, base_url=base_url, dry_run=True)
     _show(outcome, quiet=False, as_json=as_json, table=False)
 
 

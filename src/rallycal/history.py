@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from rallycal.ics import Stamp
+from rallycal.manifest import Manifest
 from rallycal.wording import day_span
 
 STAMP_PROPERTIES = frozenset({"SEQUENCE", "DTSTAMP", "LAST-MODIFIED"})
 _FOLD = re.compile(r"\r\n[ \t]")
-_NAME = re.compile(r"[^;:]*")
+_NAME_END = re.compile(r"[;:]")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class PublishedEvent:
     def value(self, name: str) -> str | None:
         """The raw value of the first property called `name`."""
         for line in self.visible:
-            if _NAME.match(line).group() == name:
+            if _name(line) == name:
                 return line.split(":", 1)[1] if ":" in line else ""
         return None
 
@@ -47,6 +48,7 @@ class Publication:
 
     feeds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> uids
     events: dict[str, PublishedEvent] = field(default_factory=dict)
+    manifest: Manifest | None = None  # the last `feeds.json`, when it could be read
 
     def add_feed(self, path: str, data: bytes) -> None:
         """Record the events of one published feed file."""
@@ -125,7 +127,7 @@ def differences(old: PublishedEvent | None, new: PublishedEvent | None) -> list[
 def _published(lines: list[str]) -> PublishedEvent:
     uid, visible, stamp = "", [], {}
     for line in lines:
-        name = _NAME.match(line).group().upper()
+        name = _name(line).upper()
         value = line.split(":", 1)[1] if ":" in line else ""
         if name in STAMP_PROPERTIES:
             stamp[name] = value
@@ -134,6 +136,11 @@ def _published(lines: list[str]) -> PublishedEvent:
             uid = value
         visible.append(line)
     return PublishedEvent(uid, tuple(visible), _parse_stamp(stamp))
+
+
+def _name(line: str) -> str:
+    """The property name of a content line: everything before its first `;` or `:`."""
+    return _NAME_END.split(line, 1)[0]
 
 
 def _parse_stamp(values: dict[str, str]) -> Stamp | None:

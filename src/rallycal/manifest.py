@@ -1,60 +1,181 @@
 """`feeds.json`: what was published, for other tools and for the next export.
 
 Other tools read `feeds`; the exporter itself reads `files` (path -> sha256: the
-only files it will ever delete, the manifest aside) and `fingerprint` (to skip an
-export whose inputs have not changed).
+only files it will ever delete, the manifest aside) and `fingerprint` (to skip an export whose
+inputs have not changed). The manifest is a convenience, never the record: the feeds are.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from rallycal.feeds import Feed, feed_url, webcal_url
 from rallycal.model import Season
 
 FORMAT = 1
+MANIFEST = "feeds.json"
 
 
-def manifest(
+@dataclass(frozen=True)
+class PublishedFeed:
+    """One feed as the manifest lists it."""
+
+    kind: str
+    id: str
+    title: str
+    path: str
+    url: str | None
+    webcal: str | None
+    events: int
+    sha256: str
+    last_changed: str  # ISO 8601, UTC: when this feed's bytes last changed
+
+    def as_json(self) -> dict[str, str | int | None]:
+        """The feed's entry in `feeds.json`, keys in their published order."""
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "path": self.path,
+            "url": self.url,
+            "webcal": self.webcal,
+            "events": self.events,
+            "sha256": self.sha256,
+            "last_changed": self.last_changed,
+        }
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the exporter reads back from the last `feeds.json`.
+
+    Read, never trusted: entries of the wrong shape are left out (and `intact` is then
+    false, so the fingerprint shortcut is not taken), and paths are checked by the caller.
+    """
+
+    feeds: tuple[PublishedFeed, ...]
+    files: dict[str, str]  # path -> sha256
+    fingerprint: str | None
+    intact: bool = True
+
+    def feed(self, path: str) -> PublishedFeed | None:
+        """The entry of the feed at `path`, if the manifest lists one."""
+        for entry in self.feeds:
+            if entry.path == path:
+                return entry
+        return None
+
+
+class DamagedManifest(ValueError):
+    """`feeds.json` is not a manifest rallycal could have written; says what is wrong."""
+
+
+def read_manifest(data: bytes) -> Manifest:
+    """The manifest in `data`, or `DamagedManifest`; never any other exception."""
+    try:
+        document = json.loads(data)
+    except RecursionError:
+        raise DamagedManifest("it is nested too deeply to be a manifest") from None
+    except ValueError as error:  # also UnicodeDecodeError
+        raise DamagedManifest(f"it is not valid JSON ({error})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("feeds"), list):
+        raise DamagedManifest("it is not a manifest rallycal wrote (no list of feeds)")
+    feeds = [_feed(entry) for entry in document["feeds"]]
+    files = document.get("files")
+    fingerprint = document.get("fingerprint")
+    known_files = {
+        path: digest
+        for path, digest in (files.items() if isinstance(files, dict) else ())
+        if isinstance(path, str) and isinstance(digest, str)
+    }
+    intact = (
+        None not in feeds
+        and isinstance(files, dict)
+        and len(known_files) == len(files)
+        and isinstance(fingerprint, str)
+    )
+    return Manifest(
+        tuple(feed for feed in feeds if feed is not None),
+        known_files,
+        fingerprint if isinstance(fingerprint, str) else None,
+        intact,
+    )
+
+
+def _feed(entry: object) -> PublishedFeed | None:
+    """A manifest entry read back, or None if any field has the wrong type."""
+    if not isinstance(entry, dict):
+        return None
+    text = {key: entry.get(key) for key in ("kind", "id", "title", "path", "sha256", "last_changed")}
+    urls = {key: entry.get(key) for key in ("url", "webcal")}
+    events = entry.get("events")
+    strings = {key: value for key, value in text.items() if isinstance(value, str)}
+    if len(strings) != len(text) or not all(u is None or isinstance(u, str) for u in urls.values()):
+        return None
+    if not isinstance(events, int) or isinstance(events, bool):
+        return None
+    return PublishedFeed(
+        kind=strings["kind"],
+        id=strings["id"],
+        title=strings["title"],
+        path=strings["path"],
+        url=urls["url"] if isinstance(urls["url"], str) else None,
+        webcal=urls["webcal"] if isinstance(urls["webcal"], str) else None,
+        events=events,
+        sha256=strings["sha256"],
+        last_changed=strings["last_changed"],
+    )
+
+
+def published_feeds(
     season: Season,
     feeds: tuple[Feed, ...],
     files: dict[str, bytes],
-    previous: dict[str, Any] | None,
+    previous: Manifest | None,
     now: datetime,
-    fingerprint: str,
-) -> bytes:
-    """The manifest for this build; a feed's `last_changed` moves only when its bytes do."""
-    before = {f.get("path"): f for f in (previous or {}).get("feeds", []) if isinstance(f, dict)}
+) -> tuple[PublishedFeed, ...]:
+    """Every feed's manifest entry; its `last_changed` moves only when its bytes do."""
+    before = {entry.path: entry for entry in previous.feeds} if previous else {}
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     entries = []
     for feed in feeds:
         digest = hashlib.sha256(files[feed.path]).hexdigest()
-        old = before.get(feed.path, {})
-        unchanged = old.get("sha256") == digest and isinstance(old.get("last_changed"), str)
+        old = before.get(feed.path)
+        old_digest, old_changed = (old.sha256, old.last_changed) if old else ("", "")
         url = feed_url(season, feed.path)
         entries.append(
-            {
-                "kind": feed.kind,
-                "id": feed.id,
-                "title": feed.title,
-                "path": feed.path,
-                "url": url,
-                "webcal": webcal_url(url),
-                "events": len(feed.entries),
-                "sha256": digest,
-                "last_changed": old["last_changed"] if unchanged else stamp,
-            }
+            PublishedFeed(
+                kind=feed.kind,
+                id=feed.id,
+                title=feed.title,
+                path=feed.path,
+                url=url,
+                webcal=webcal_url(url),
+                events=len(feed.entries),
+                sha256=digest,
+                last_changed=old_changed if old_digest == digest and old_changed else stamp,
+            )
         )
+    return tuple(entries)
+
+
+def manifest(
+    season: Season,
+    entries: tuple[PublishedFeed, ...],
+    files: dict[str, bytes],
+    fingerprint: str,
+) -> bytes:
+    """The bytes of `feeds.json` for this build (`files`: every other output file)."""
     series = season.series
     document = {
         "format": FORMAT,
         "series": {"id": series.id, "name": series.name, "season": season.year},
         "base_url": series.base_url,
         "page": "index.html",
-        "feeds": entries,
+        "feeds": [entry.as_json() for entry in entries],
         "files": {path: hashlib.sha256(files[path]).hexdigest() for path in sorted(files)},
         "fingerprint": fingerprint,
     }

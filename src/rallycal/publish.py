@@ -15,24 +15,25 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
+import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from rallycal import __version__
-from rallycal.build import Build, EventChange, Removal, build
+from rallycal.build import PAGE, Build, EventChange, Removal, build
 from rallycal.errors import PublishError, RallycalError, RemovalRefused
 from rallycal.history import Publication
+from rallycal.manifest import MANIFEST, DamagedManifest, Manifest, PublishedFeed, read_manifest
+from rallycal.source import MAX_BYTES, normalise_base_url, parse
 
-MANIFEST = "feeds.json"
-PAGE = "index.html"
+if sys.platform != "win32":
+    import fcntl
+
 TEMP_SUFFIX = ".rallycal-tmp"
 FILE_MODE = 0o644
 _SAFE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
@@ -41,10 +42,10 @@ _OWN_FILE = re.compile(rf"(all|(class|team|round)/[a-z0-9][a-z0-9-]*)\.ics|{re.e
 
 @dataclass
 class Outcome:
-    """What an export did (or, with `check`, would do) to the output folder."""
+    """What an export did (or, with `dry_run`, would do) to the output folder."""
 
     out_dir: str
-    feeds: list[dict[str, Any]]  # the manifest's feed entries
+    feeds: tuple[PublishedFeed, ...]  # the manifest's feed entries
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -77,36 +78,35 @@ def export(
     *,
     base_url: str | None = None,
     allow_removal: bool = False,
-    check: bool = False,
+    dry_run: bool = False,
 ) -> Outcome:
-    """Export `source` into `out_dir`; with `check`, only say what would change."""
-    from rallycal.source import parse
-
+    """Export `source` into `out_dir`; with `dry_run`, only say what would change."""
     now = export_time()
     data = _read_source(source)
     if base_url is not None:
-        from rallycal.source import normalise_base_url
-
         base_url = normalise_base_url(base_url)
     fingerprint = _fingerprint(data, base_url)
     out = Path(out_dir)
-    with _locked(out, create=not check):
-        if not check:
+    with _locked(out, create=not dry_run):
+        if not dry_run:
             _sweep_temp_files(out)
         previous_manifest = _read_manifest(out)
         owned = _owned_files(previous_manifest)
-        if not check and _up_to_date(out, previous_manifest, owned, fingerprint):
-            return Outcome(out_dir, previous_manifest["feeds"], unchanged=sorted(owned))
+        if (
+            not dry_run
+            and previous_manifest is not None
+            and _up_to_date(out, previous_manifest, owned, fingerprint)
+        ):
+            return Outcome(out_dir, previous_manifest.feeds, unchanged=sorted(owned))
         season = parse(data, source)
         if base_url is not None:
             season = season.with_base_url(base_url)
-        result = build(season, _read_publication(out, previous_manifest), now)
-        if result.removals and not allow_removal and not check:
+        result = build(season, _read_publication(out, previous_manifest), now, fingerprint)
+        if result.removals and not allow_removal and not dry_run:
             raise RemovalRefused(removal_message(result.removals, source))
-        files = _complete(result, previous_manifest, now, fingerprint)
-        outcome = _plan_writes(out, files, owned, result)
-        if not check:
-            _write(out, files, outcome)
+        outcome = _plan_writes(out, owned, result)
+        if not dry_run:
+            _write(out, result.files, outcome)
         return outcome
 
 
@@ -129,8 +129,6 @@ def removal_message(removals: list[Removal], source: str) -> str:
 
 def _read_source(source: str) -> bytes:
     """The source's bytes, reading no further than one byte past the loader's size limit."""
-    from rallycal.source import MAX_BYTES
-
     try:
         with open(source, "rb") as file:
             return file.read(MAX_BYTES + 1)
@@ -147,9 +145,10 @@ def _fingerprint(data: bytes, base_url: str | None) -> str:
     digest = hashlib.sha256()
     digest.update(f"rallycal {__version__}\0{base_url}\0".encode())
     package = Path(__file__).parent
-    for file in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix != ".pyc"):
-        name = file.relative_to(package).as_posix()
-        digest.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
+    for file in sorted(package.rglob("*")):
+        if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+            name = file.relative_to(package).as_posix()
+            digest.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
     digest.update(data)
     return digest.hexdigest()
 
@@ -161,15 +160,15 @@ def _locked(out: Path, *, create: bool) -> Iterator[None]:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise PublishError(f"{out}: cannot create the output folder: {error.strerror}") from None
+            raise PublishError(
+                f"{out}: cannot create the output folder: {error.strerror}"
+            ) from None
     if not out.is_dir():
         if out.exists():
             raise PublishError(f"{out}: is not a folder")
         yield
         return
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock, the atomic replaces still hold
+    if sys.platform == "win32":  # no lock there: the atomic replaces still hold
         yield
         return
     fd = os.open(out, os.O_RDONLY)
@@ -180,40 +179,38 @@ def _locked(out: Path, *, create: bool) -> Iterator[None]:
         os.close(fd)
 
 
-def _read_manifest(out: Path) -> dict[str, Any] | None:
+def _read_manifest(out: Path) -> Manifest | None:
     path = out / MANIFEST
     try:
-        document = json.loads(path.read_bytes())
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as error:
+    except OSError as error:
         raise PublishError(
-            f"{path}: cannot read the last export's manifest ({error}); "
+            f"{path}: cannot read the last export's manifest ({error.strerror}); "
             "restore it, or move the output folder away to start afresh"
         ) from None
-    if not isinstance(document, dict) or not isinstance(document.get("feeds"), list):
+    try:
+        return read_manifest(data)
+    except DamagedManifest as error:
         raise PublishError(
-            f"{path}: is not a manifest rallycal wrote; move it away or choose another --out"
-        )
-    return document
+            f"{path}: cannot read the last export's manifest: {error}; "
+            "restore it, or move it away to start afresh"
+        ) from None
 
 
-def _owned_files(manifest: dict[str, Any] | None) -> dict[str, str]:
+def _owned_files(manifest: Manifest | None) -> dict[str, str]:
     """The files the last export wrote (path -> sha256): only names rallycal gives its files.
 
     The manifest is read, not trusted: a path in it that rallycal could not have
     written (the source, a host's 404.html) is never deleted.
     """
-    files = (manifest or {}).get("files") or {}
-    if not isinstance(files, dict):
-        return {}
-    return {p: d for p, d in files.items() if isinstance(p, str) and _OWN_FILE.fullmatch(p)}
+    files = manifest.files if manifest else {}
+    return {p: d for p, d in files.items() if _OWN_FILE.fullmatch(p)}
 
 
-def _up_to_date(
-    out: Path, manifest: dict[str, Any] | None, owned: dict[str, str], fingerprint: str
-) -> bool:
-    if not manifest or manifest.get("fingerprint") != fingerprint:
+def _up_to_date(out: Path, manifest: Manifest, owned: dict[str, str], fingerprint: str) -> bool:
+    if not manifest.intact or manifest.fingerprint != fingerprint:
         return False
     for path, digest in owned.items():
         try:
@@ -224,45 +221,30 @@ def _up_to_date(
     return True
 
 
-def _read_publication(out: Path, manifest: dict[str, Any] | None) -> Publication:
-    publication = Publication()
-    for entry in (manifest or {}).get("feeds", []):
-        path = entry.get("path") if isinstance(entry, dict) else None
-        if not isinstance(path, str) or not _is_safe(path):
+def _read_publication(out: Path, manifest: Manifest | None) -> Publication:
+    publication = Publication(manifest=manifest)
+    for entry in manifest.feeds if manifest else ():
+        if not _is_safe(entry.path):
             continue
         try:
-            publication.add_feed(path, (out / path).read_bytes())
+            publication.add_feed(entry.path, (out / entry.path).read_bytes())
         except OSError:
             continue  # a feed deleted by hand: its events count as new
     return publication
 
 
-def _complete(
-    result: Build, previous: dict[str, Any] | None, now: datetime, fingerprint: str
-) -> dict[str, bytes]:
-    """The feeds plus the page and the manifest, in the order they are written."""
-    from rallycal.manifest import manifest
-    from rallycal.page import index_page
-
-    files = dict(result.files)
-    files[PAGE] = index_page(result.season, result.feeds)
-    files[MANIFEST] = manifest(result.season, result.feeds, files, previous, now, fingerprint)
-    return files
-
-
-def _plan_writes(out: Path, files: dict[str, bytes], owned: dict[str, str], result: Build) -> Outcome:
-    manifest = json.loads(files[MANIFEST])
+def _plan_writes(out: Path, owned: dict[str, str], result: Build) -> Outcome:
     outcome = Outcome(
-        str(out), manifest["feeds"], changes=result.changes, removals=result.removals
+        str(out), result.published, changes=result.changes, removals=result.removals
     )
-    for path, data in files.items():
+    for path, data in result.files.items():
         target = _target(out, path)
         try:
             same = target.read_bytes() == data
         except OSError:
             same = False
         (outcome.unchanged if same else outcome.written).append(path)
-    outcome.removed = sorted(p for p in owned if p not in files and (out / p).is_file())
+    outcome.removed = sorted(p for p in owned if p not in result.files and (out / p).is_file())
     return outcome
 
 
@@ -279,7 +261,6 @@ def _write(out: Path, files: dict[str, bytes], outcome: Outcome) -> None:
                 for stale in outcome.removed:
                     _target(out, stale).unlink(missing_ok=True)
             os.replace(temp, _target(out, path))
-            _pause_for_tests()
     except OSError as error:
         for _, temp in temps:
             with contextlib.suppress(OSError):
@@ -301,7 +282,6 @@ def _write_temp(target: Path, data: bytes) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(name)
         raise
-    _pause_for_tests()
     return Path(name)
 
 
@@ -316,7 +296,9 @@ def _sweep_temp_files(out: Path) -> None:
 
 def _is_safe(path: str) -> bool:
     parts = path.split("/")
-    return 0 < len(parts) <= 2 and all(_SAFE_PART.match(part) and ".." not in part for part in parts)
+    return 0 < len(parts) <= 2 and all(
+        _SAFE_PART.match(part) and ".." not in part for part in parts
+    )
 
 
 def _target(out: Path, path: str) -> Path:
@@ -327,10 +309,3 @@ def _target(out: Path, path: str) -> Path:
     if target.parent != out and target.parent.is_symlink():
         raise PublishError(f"refusing to write {target}: {target.parent} is a symbolic link")
     return target
-
-
-def _pause_for_tests() -> None:
-    """Let crash-safety tests kill an export mid-write (`RALLYCAL_TEST_WRITE_DELAY` seconds)."""
-    delay = os.environ.get("RALLYCAL_TEST_WRITE_DELAY")
-    if delay:
-        time.sleep(float(delay))

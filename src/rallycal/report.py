@@ -10,7 +10,7 @@ from rallycal.publish import Outcome
 
 def changes_by_subject(changes: list[EventChange]) -> list[list[EventChange]]:
     """Changes grouped by the round or schedule item they are about, in first-seen order."""
-    groups: dict[str, list[EventChange]] = {}
+    groups: dict[tuple[int, str, str | None], list[EventChange]] = {}
     for change in changes:
         groups.setdefault(change.subject, []).append(change)
     return list(groups.values())
@@ -48,7 +48,7 @@ def table_lines(outcome: Outcome) -> list[str]:
     """The feeds with their event counts and what happened to each file."""
     state = dict.fromkeys(outcome.written, "written")
     state.update(dict.fromkeys(outcome.unchanged, "unchanged"))
-    rows = [(f["path"], str(f["events"]), state.get(f["path"], "")) for f in outcome.feeds]
+    rows = [(f.path, str(f.events), state.get(f.path, "")) for f in outcome.feeds]
     rows += [(path, "", state[path]) for path in sorted(state) if path.endswith((".html", ".json"))]
     rows += [(path, "", "removed") for path in outcome.removed]
     width = max([len(r[0]) for r in rows] + [4])
@@ -67,7 +67,7 @@ def as_json(outcome: Outcome) -> dict[str, Any]:
         "written": outcome.written,
         "unchanged": outcome.unchanged,
         "removed": outcome.removed,
-        "feeds": outcome.feeds,
+        "feeds": [feed.as_json() for feed in outcome.feeds],
         "changes": [
             {
                 "uid": c.uid,
