@@ -109,7 +109,8 @@ def _feed(entry: object) -> PublishedFeed | None:
     """A manifest entry read back, or None if any field has the wrong type."""
     if not isinstance(entry, dict):
         return None
-    text = {key: entry.get(key) for key in ("kind", "id", "title", "path", "sha256", "last_changed")}
+    names = ("kind", "id", "title", "path", "sha256", "last_changed")
+    text = {key: entry.get(key) for key in names}
     urls = {key: entry.get(key) for key in ("url", "webcal")}
     events = entry.get("events")
     strings = {key: value for key, value in text.items() if isinstance(value, str)}
