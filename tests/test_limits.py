@@ -1,9 +1,10 @@
 """Hostile sizes and shapes get a clear, positioned error fast and in bounded memory.
 
 Each source is checked by `rallycal check` (or exported) in a child process capped
-at 1 GiB of address space and 20 s of CPU. The child reports its own time and peak
-memory; the assertions allow a generous margin over the 1 s target (timing varies
-with the machine) and print the figures measured.
+at 1 GiB of address space and 20 s of CPU. The child reports its own CPU time (not
+wall-clock time, which other processes on a busy machine stretch) and peak memory;
+the assertions allow a generous margin over the 1 s target and print the figures
+measured.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 BASE = (Path(__file__).resolve().parent / "broken" / "valid.yaml").read_text(encoding="utf-8")
 HEAD = BASE[: BASE.index("rounds:")]  # series and classes
-SECONDS = 3.0
+SECONDS = 5.0  # of CPU time
 MEMORY_MB = 200
 
 MEASURE = """
@@ -28,13 +29,13 @@ resource.setrlimit(resource.RLIMIT_CPU, (20, 20))
 import rallycal.publish, rallycal.source  # imports are not what is measured
 from rallycal.cli import main
 report, args = sys.argv[1], sys.argv[2:]
-start = time.perf_counter()
+start = time.process_time()
 try:
     main(args, prog_name="rallycal")
     code = 0
 except SystemExit as done:
     code = done.code
-seconds = time.perf_counter() - start
+seconds = time.process_time() - start
 try:  # this process's own peak: ru_maxrss would include the parent's, kept across exec
     with open("/proc/self/status") as status:
         peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024

@@ -823,9 +823,10 @@ def test_nesting_too_deep(lines):
 
 
 def test_too_many_values(monkeypatch):
-    import rallycal.source
+    import rallycal.source.reader
 
-    monkeypatch.setattr(rallycal.source, "MAX_VALUES", 20_000)  # the real cap takes 4 MB to reach
+    # the real cap takes 4 MB to reach
+    monkeypatch.setattr(rallycal.source.reader, "MAX_VALUES", 20_000)
     found = problems(b"- 1\n" * 30_000)
     assert found == [
         "events.yaml:20000:3: the file holds more than 20,000 values, far more than a season "
@@ -970,10 +971,10 @@ def test_mutations_never_raise_anything_else(shipped, seed):
 
 def test_pure_python_parser_reads_the_same(monkeypatch):
     """Without libyaml, PyYAML's own parser gives the same season and the same positions."""
-    import rallycal.source
+    import rallycal.source.reader
 
     shipped = (Path(__file__).parent.parent / "events.yaml").read_bytes()
     broken = edit(("  - id: sno-drift", "  - id: Sno-Drift"), ("timezone: America/Detroit", "timezone: America/Detriot"))
     fast = parse(shipped, "events.yaml"), problems(broken), problems("series:\n\tid: ara\n")
-    monkeypatch.setattr(rallycal.source, "_LibyamlParser", None)
+    monkeypatch.setattr(rallycal.source.reader, "_LibyamlParser", None)
     assert (parse(shipped, "events.yaml"), problems(broken), problems("series:\n\tid: ara\n")) == fast
