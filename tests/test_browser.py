@@ -8,7 +8,9 @@ Playwright is missing here, but failing in CI, where `.ci/run` installs both.
 from __future__ import annotations
 
 import functools
+import io
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +22,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from seasons import season_source
 from support import ROOT, copy_source, export, require
+
+from rallycal.feeds import plan
+from rallycal.page import Change, index_page
+from rallycal.source import load
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +40,13 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+FIXTURE = ROOT / "tests" / "fixtures" / "page" / "season.yaml"
+FIXTURE_PAGE = "https://feeds.example.org/demo/index.html"
+CHANGES = (
+    Change(datetime(2026, 3, 2, 18, 5), "Coastal Rally is postponed."),
+    Change(datetime(2026, 2, 20, 9), "Spring Forest Rally moved from Fri 30 Jan to Fri 6 Feb."),
+)
+REMINDERS = {"all.ics": "reminders/all.ics", "class/o4wd.ics": "reminders/class/o4wd.ics"}
 BASE_URL = "https://feeds.example.org/ara/"
 SERIES_SITE = "https://americanrallyassociation.org"
 GOOGLE = "https://calendar.google.com/calendar/r"
@@ -125,6 +138,18 @@ def origin(tmp_path_factory) -> str:
         source = work / f"{name}.yaml"
         source.write_text(season_source(**values), encoding="utf-8")
         export(source, root / name)
+    export(FIXTURE, root / "fixture")
+    offline = work / "offline.yaml"
+    offline.write_text(
+        FIXTURE.read_text(encoding="utf-8").replace("  base_url: ", "  # base_url: "),
+        encoding="utf-8",
+    )
+    export(offline, root / "fixture-offline")
+    export(FIXTURE, root / "extras")
+    season = load(FIXTURE)
+    (root / "extras" / "index.html").write_bytes(
+        index_page(season, plan(season), changes=CHANGES, reminders=REMINDERS)
+    )
     server = ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root))
     )
@@ -220,7 +245,7 @@ def test_every_link_leads_to_a_file_of_the_export_or_a_calendar_service(browser,
             assert {(f["url"], f["title"]) for f in feeds} >= {(query["url"][0], query["name"][0])}
         else:
             assert raw == SERIES_SITE, raw
-    assert webcals == {f["webcal"] for f in feeds}
+    assert webcals == {f["webcal"] for f in feeds if f["kind"] != "round"}  # rounds: import
     assert downloads == {f["path"] for f in feeds}
     page_visit.assert_clean()
     context.close()
@@ -232,7 +257,6 @@ def test_every_link_leads_to_a_file_of_the_export_or_a_calendar_service(browser,
         ("combined-all", "all.ics"),
         ("class-l4wd", "class/l4wd.ics"),
         ("team-mini-jcw", "team/mini-jcw.ics"),
-        ("round-olympus", "round/olympus.ics"),
     ],
 )
 def test_the_copy_button_puts_the_address_on_the_clipboard(browser, origin, feed, path):
@@ -304,23 +328,28 @@ def test_the_page_works_without_javascript(browser, origin):
     assert page.locator(".mark:visible, .is-next, #next-round:visible").count() == 0
     assert page.locator("button[data-copy]:visible").count() == 0
     assert page.locator("#address-combined-all").input_value() == BASE_URL + "all.ics"
-    olympus = page.locator("#round-olympus")
-    apple = olympus.get_by_role("link", name="Subscribe in Apple Calendar")
+    team = page.locator("#team-mini-jcw")
+    apple = team.get_by_role("link", name="Subscribe in Apple Calendar")
     assert apple.is_hidden()
-    olympus.locator("summary").click()
+    team.locator("summary").click()
     assert apple.is_visible()
-    assert apple.get_attribute("href") == "webcal://feeds.example.org/ara/round/olympus.ics"
+    assert apple.get_attribute("href") == "webcal://feeds.example.org/ara/team/mini-jcw.ics"
+    olympus = page.locator("#round-olympus").get_by_role("link", name="Download a one-time import")
+    assert olympus.is_visible() and olympus.get_attribute("href") == "round/olympus.ics"
     page_visit.assert_clean()
     context.close()
 
 
-def test_without_a_base_url_the_page_offers_downloads_and_says_why(browser, origin):
+def test_without_a_base_url_the_page_offers_downloads_as_one_time_imports(browser, origin):
     context = new_context(browser, accept_downloads=True)
     page_visit = visit(context, origin, "unpublished")
     page = page_visit.page
     screenshot(page, "subscribe-375-no-base-url.png")
-    assert page.get_by_role("heading", name="Subscribe links need a base URL").is_visible()
+    assert page.get_by_role("heading", name="Download the whole season").is_visible()
+    assert page.get_by_role("heading", name="Subscribe").count() == 0
+    assert "base_url" not in page.locator("body").inner_text()
     assert page.locator("a[href^='webcal:'], a[href^='https://calendar'], input").count() == 0
+    assert page.locator("svg").count() == 0
     with page.expect_download() as download:
         page.locator("#subscribe").get_by_role("link", name="Download a one-time import").click()
     assert download.value.suggested_filename == "all.ics"
@@ -343,7 +372,8 @@ def test_hostile_names_show_as_text_and_run_nothing(browser, origin):
         page.keyboard.press("Tab")
     screenshot(page, "subscribe-375-hostile.png")
     assert page.evaluate(count) == elements
-    assert page.evaluate("document.scripts.length") == 1
+    assert page.evaluate("document.querySelectorAll('script:not([type])').length") == 1
+    assert page.locator("script[type='application/ld+json']").count() == 1
     assert page.locator("img, style:not(head > style)").count() == 0
     handlers = page.evaluate(
         "[...document.querySelectorAll('*')].flatMap((e) => [...e.getAttributeNames()])"
@@ -355,4 +385,103 @@ def test_hostile_names_show_as_text_and_run_nothing(browser, origin):
         assert value in text, value
     hostile.assert_clean()
     clean.assert_clean()
+    context.close()
+
+
+def decode_qr(png: bytes) -> list[str]:
+    """The text of every QR code in a screenshot, read by zxing-cpp."""
+    try:
+        import zxingcpp
+        from PIL import Image
+    except ImportError:
+        require(False, "zxing-cpp or Pillow is not installed (pip install -e '.[test]')")
+    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
+    return [code.text for code in codes if code.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+@pytest.mark.parametrize(
+    ("width", "scheme"), [(390, "light"), (390, "dark"), (1280, "light"), (1280, "dark")]
+)
+def test_the_new_parts_fit_read_well_and_load_nothing(browser, origin, width, scheme):
+    context = new_context(browser, width, color_scheme=scheme)
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page_visit = visit(context, origin, "extras", now=datetime(2026, 3, 1, 12))
+    page = page_visit.page
+    open_every_fold(page)
+    screenshot(page, f"extras-{width}-{scheme}.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate(CONTRAST) == []
+    assert page.locator("#changes li").count() == 2
+    assert page.get_by_role("link", name="Follow changes").get_attribute("href") == "changes.atom"
+    reminders = page.get_by_role("link", name="Subscribe with reminders (DRC 2026)")
+    assert reminders.get_attribute("href") == "webcal://feeds.example.org/demo/reminders/all.ics"
+    page_visit.assert_clean()
+    assert requests == [f"{origin}/extras/index.html"]
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(390, "light"), (1280, "dark")])
+def test_the_qr_code_in_a_screenshot_opens_the_subscribe_page(browser, origin, width, scheme):
+    context = new_context(browser, width, color_scheme=scheme)
+    page_visit = visit(context, origin, "fixture")
+    page = page_visit.page
+    page.locator("svg.qr-code").scroll_into_view_if_needed()
+    assert decode_qr(page.screenshot()) == [FIXTURE_PAGE]
+    page_visit.assert_clean()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_on_a_phone_the_chevron_stays_on_the_team_names_line(browser, origin, width):
+    context = new_context(browser, width)
+    page_visit = visit(context, origin, "fixture")
+    page = page_visit.page
+    rows = page.eval_on_selector_all(
+        ".feeds summary",
+        """(rows) => rows.map((s) => {
+            const row = s.getBoundingClientRect(), name = s.querySelector("h3");
+            const first = name.getClientRects()[0];
+            return [name.textContent, first.left - row.left, first.top - row.top,
+                    name.getClientRects().length];
+        })""",
+    )
+    long = [r for r in rows if r[0].startswith("Northern Lakes")]
+    assert long and long[0][3] >= 1
+    for name, indent, drop, _ in rows:
+        assert indent >= 8, (name, indent)  # the chevron stands to the left of the name
+        assert drop < 8, (name, drop)  # and the name starts on the summary's first line
+    page_visit.assert_clean()
+    context.close()
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_the_printed_page_fits_one_sheet_with_title_rounds_and_qr(browser, origin, paper):
+    context = new_context(browser, 1280, color_scheme="dark")
+    page_visit = visit(context, origin, "fixture")
+    page = page_visit.page
+    pdf = page.pdf(format=paper)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    page.emulate_media(media="print")
+    assert page.locator("h1").is_visible()
+    assert page.locator(".round:visible").count() == 12
+    assert page.locator(".ways:visible, nav:visible, #teams:visible, footer:visible").count() == 0
+    png = page.screenshot(full_page=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"print-{paper}.png").write_bytes(png)
+    assert decode_qr(png) == [FIXTURE_PAGE]
+    page_visit.assert_clean()
+    context.close()
+
+
+def test_without_a_base_url_no_qr_code_and_round_files_are_imports(browser, origin):
+    context = new_context(browser, 390)
+    page_visit = visit(context, origin, "fixture-offline")
+    page = page_visit.page
+    assert page.locator("svg").count() == 0
+    assert decode_qr(page.screenshot(full_page=True)) == []
+    links = page.locator("#season a[download]")
+    assert links.count() == 12
+    assert all("one-time import" in text for text in links.all_inner_texts())
+    page_visit.assert_clean()
     context.close()

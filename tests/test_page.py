@@ -11,17 +11,18 @@ import hashlib
 import json
 import re
 from dataclasses import replace
+from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from seasons import season_source
 from support import copy_source, export
 
-from rallycal.feeds import plan
+from rallycal.feeds import plan, round_uid
 from rallycal.model import Season
-from rallycal.page import index_page
+from rallycal.page import Change, index_page
 from rallycal.source import load, parse
 
 BASE_URL = "https://feeds.example.org/ara/"
@@ -37,7 +38,9 @@ class Page(HTMLParser):
         self.elements: list[tuple[str, dict[str, str | None]]] = []
         self.links: list[tuple[dict[str, str | None], str]] = []
         self.text: list[str] = []
-        self.inline: dict[str, list[str]] = {"script": [], "style": []}
+        self.inline: dict[str, list[str]] = {"script": [], "style": [], "ld+json": []}
+        self.headings: list[str] = []
+        self._heading: list[str] | None = None
         self._link_text: list[str] | None = None  # links do not nest
         self._raw: str | None = None
         self.feed(html.decode("utf-8"))
@@ -49,15 +52,22 @@ class Page(HTMLParser):
         if tag == "a":
             self.links.append((attributes, ""))
             self._link_text = []
+        if tag in ("h1", "h2", "h3"):
+            self._heading = []
+        if tag == "script" and attributes.get("type") == "application/ld+json":
+            tag = "ld+json"
         if tag in self.inline:
             self._raw = tag
             self.inline[tag].append("")
 
     def handle_endtag(self, tag):
+        if tag in ("h1", "h2", "h3") and self._heading is not None:
+            self.headings.append(" ".join("".join(self._heading).split()))
+            self._heading = None
         if tag == "a" and self._link_text is not None:
             self.links[-1] = (self.links[-1][0], " ".join("".join(self._link_text).split()))
             self._link_text = None
-        if tag == self._raw:
+        if self._raw and tag in ("script", "style"):
             self._raw = None
 
     def handle_data(self, data):
@@ -65,6 +75,8 @@ class Page(HTMLParser):
             self.inline[self._raw][-1] += data
             return
         self.text.append(data)
+        if self._heading is not None:
+            self._heading.append(data)
         if self._link_text is not None:
             self._link_text.append(data)
 
@@ -107,6 +119,13 @@ def test_every_feed_in_the_manifest_has_every_way_to_subscribe(published):
     assert {f["kind"] for f in feeds} == {"combined", "class", "team", "round"}
     for feed in feeds:
         assert feed["url"] == BASE_URL + feed["path"]
+        download, text = page.link(feed["path"])
+        assert "download" in download and "one-time import" in text
+        assert (out / feed["path"]).is_file()
+        if feed["kind"] == "round":  # round files are for a one-time import only
+            assert feed["webcal"] not in page.hrefs()
+            assert not [h for h in page.hrefs() if feed["url"] in unquote(h)]
+            continue
         page.link(feed["webcal"])  # exactly one link
         assert feed["webcal"].startswith("webcal://feeds.example.org/")
 
@@ -117,10 +136,6 @@ def test_every_feed_in_the_manifest_has_every_way_to_subscribe(published):
 
         outlook = [parse_qs(urlsplit(h).query) for h in page.hrefs() if h.startswith(OUTLOOK + "?")]
         assert {"url": [feed["url"]], "name": [feed["title"]]} in outlook
-
-        download, text = page.link(feed["path"])
-        assert "download" in download and "one-time import" in text
-        assert (out / feed["path"]).is_file()
 
         field = [a for t, a in page.elements if t == "input" and a.get("value") == feed["url"]]
         assert len(field) == 1 and "readonly" in field[0]
@@ -140,7 +155,7 @@ def test_every_subscribe_link_says_what_it_does_and_for_which_feed(published):
         assert "click here" not in text.lower()
 
 
-def test_without_a_base_url_only_relative_downloads_and_a_note(unpublished):
+def test_without_a_base_url_only_relative_downloads_plainly_labelled(unpublished):
     page, feeds, out = unpublished
     assert all(f["url"] is None for f in feeds)
     downloads = [a["href"] for a, _ in page.links if "download" in a]
@@ -153,8 +168,11 @@ def test_without_a_base_url_only_relative_downloads_and_a_note(unpublished):
             assert href == "https://americanrallyassociation.org", href
     assert not [t for t, a in page.elements if t == "input" or "data-copy" in a]
     text = " ".join(" ".join(page.text).split())
-    assert "Subscribe links need a base URL" in text
-    assert "base_url" in text and "rallycal export --base-url" in text
+    assert "base_url" not in text and "--base-url" not in text  # no maintainer instructions
+    assert "one-time import" in text
+    headings = [h for h in page.headings if "subscribe" in h.lower()]
+    assert headings == []
+    assert "Download the whole season" in page.headings
 
 
 def test_the_page_loads_nothing_and_allows_only_its_own_style_and_script(published):
@@ -172,9 +190,12 @@ def test_the_page_loads_nothing_and_allows_only_its_own_style_and_script(publish
         assert tag not in ("img", "iframe", "object", "embed", "video", "audio"), tag
         assert "src" not in attributes and "style" not in attributes, (tag, attributes)
         assert not [name for name in attributes if name.startswith("on")], (tag, attributes)
-        if tag == "link":
-            assert attributes["href"] == "data:,", attributes
+        if tag == "link":  # the icon, none; the others name addresses, load nothing
+            assert attributes["rel"] in ("icon", "canonical", "alternate"), attributes
+            if attributes["rel"] == "icon":
+                assert attributes["href"] == "data:,", attributes
     assert ("link", {"rel": "icon", "href": "data:,"}) in page.elements
+    assert len(page.inline["ld+json"]) == 1  # data, not script: CSP does not apply
 
 
 def test_the_page_is_a_document_for_people(published):
@@ -207,9 +228,10 @@ def test_the_season_at_a_glance(shipped):
         assert tag == "li"
         assert attributes["data-first"] == round_.first_day.isoformat()
         assert attributes["data-last"] == round_.last_day.isoformat()
-    assert "Round 1 Confirmed Sno*Drift Rally" in text
+    assert "Round 1 Sno*Drift Rally" in text  # confirmed, as nearly all are: not said
     assert "Fri 6 – Sat 7 Feb 2026 Atlanta, Michigan, United States" in text
-    assert "O4WD L4WD O2WD L2WD" in text
+    assert "O4WD" not in text  # every class runs every round: no chips
+    assert "Every class runs every round." in text
     assert "Fri 17 – Sun 19 Apr 2026 Shelton, Washington, United States" in text
 
 
@@ -260,9 +282,8 @@ def test_hostile_names_never_become_markup():
     hostile = Page(index_page(*_season_and_plan(season_source(**HOSTILE))))
     shape = [(t, sorted(a)) for t, a in clean.elements]
     assert [(t, sorted(a)) for t, a in hostile.elements] == shape
-    assert [len(body) for body in hostile.inline["script"]] == [
-        len(b) for b in clean.inline["script"]
-    ]
+    assert hostile.inline["script"] == clean.inline["script"]
+    json.loads(hostile.inline["ld+json"][0])  # still one JSON document
     text = "".join(hostile.text)
     for value in HOSTILE.values():
         assert value in text
@@ -306,3 +327,187 @@ def test_style_and_script_are_the_package_files_inlined(published):
     (script,) = page.inline["script"]
     assert style.startswith("\n" + package.joinpath("style.css").read_text(encoding="utf-8"))
     assert script == "\n" + package.joinpath("script.js").read_text(encoding="utf-8")
+
+
+# The page's own fixture season: twelve rounds, every status, class subsets, a base URL.
+FIXTURE = Path(__file__).parent / "fixtures" / "page" / "season.yaml"
+FIXTURE_BASE = "https://feeds.example.org/demo/"
+
+
+def fixture_season(base_url: str | None = FIXTURE_BASE) -> Season:
+    return load(FIXTURE).with_base_url(base_url)
+
+
+def render(season: Season, **options) -> Page:
+    return Page(index_page(season, plan(season), **options))
+
+
+def json_ld(page: Page) -> list[dict]:
+    (data,) = page.inline["ld+json"]
+    return json.loads(data)
+
+
+def test_json_ld_has_one_sports_event_per_round_with_what_google_requires():
+    season = fixture_season()
+    events = json_ld(render(season))
+    assert len(events) == len(season.rounds) == 12
+    for event, round_ in zip(events, season.rounds, strict=True):
+        assert event["@context"] == "https://schema.org"
+        assert event["@type"] == "SportsEvent"
+        assert event["name"] == round_.name  # Google's required: name, startDate, location
+        assert event["startDate"] == round_.first_day.isoformat()
+        assert event["endDate"] == round_.last_day.isoformat()
+        assert event["sport"] == "Rally"
+        assert event["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+        place = event["location"]
+        assert place["@type"] == "Place" and place["name"] == round_.venue.town
+        assert place["address"] == {
+            "@type": "PostalAddress",
+            "addressLocality": round_.venue.town,
+            "addressRegion": round_.venue.state,
+            "addressCountry": "United States",
+        }
+        assert place["geo"] == {
+            "@type": "GeoCoordinates",
+            "latitude": round_.venue.latitude,
+            "longitude": round_.venue.longitude,
+        }
+        assert event["url"] == f"{FIXTURE_BASE}index.html#round-{round_.id}"
+        assert event["organizer"] == {
+            "@type": "Organization",
+            "name": "Demo Rally Championship",
+            "url": "https://example.org/demo",
+        }
+        assert "previousStartDate" not in event
+    statuses = {e["name"]: e["eventStatus"].rsplit("/", 1)[1] for e in events}
+    assert statuses["Hill Country Stages"] == "EventCancelled"
+    assert statuses["Coastal Rally"] == "EventPostponed"
+    assert statuses["Valley Rally"] == "EventScheduled"  # tentative: schema.org has no word
+    assert statuses["Spring Forest Rally"] == "EventScheduled"
+
+
+def test_json_ld_says_rescheduled_with_the_previous_first_day():
+    season = fixture_season()
+    spring, hills = season.rounds[0], season.rounds[1]
+    moved = {
+        round_uid(season, spring): date(2026, 1, 30),
+        round_uid(season, hills): date(2026, 3, 6),  # cancelled stays cancelled
+        round_uid(season, season.rounds[5]): season.rounds[5].first_day,  # the same day
+    }
+    events = json_ld(render(season, previous_starts=moved))
+    assert events[0]["eventStatus"] == "https://schema.org/EventRescheduled"
+    assert events[0]["previousStartDate"] == "2026-01-30"
+    assert events[1]["eventStatus"] == "https://schema.org/EventCancelled"
+    assert "previousStartDate" not in events[1]
+    assert events[5]["eventStatus"] == "https://schema.org/EventScheduled"
+
+
+def test_json_ld_names_the_place_and_its_street_address_when_given():
+    season = fixture_season(None)
+    venue = replace(
+        season.rounds[0].venue, place_name="Rally HQ, Treetops Resort", address="3962 Wilkinson Rd"
+    )
+    season = with_rounds(season, {0: {"venue": venue, "url": "https://example.org/spring"}})
+    first, second = json_ld(render(season))[:2]
+    assert first["location"]["name"] == "Rally HQ, Treetops Resort"
+    assert first["location"]["address"]["streetAddress"] == "3962 Wilkinson Rd"
+    assert first["url"] == "https://example.org/spring"  # the round's own page
+    assert second["url"] == "https://example.org/demo"  # no base URL: the series' site
+
+
+def test_json_ld_keeps_hostile_text_inside_its_element():
+    hostile = "</script><!-- <script>alert(1)</script> & \u2028"
+    season = with_rounds(fixture_season(), {0: {"name": hostile}})
+    html = index_page(season, plan(season)).decode()
+    block = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in block and ">" not in block and "&" not in block
+    assert json.loads(block)[0]["name"] == hostile
+
+
+def test_open_graph_and_description_for_shared_links():
+    page = render(fixture_season())
+    meta = {
+        (a.get("property") or a.get("name")): a.get("content")
+        for t, a in page.elements
+        if t == "meta" and "content" in a
+    }
+    assert meta["og:type"] == "website"
+    assert meta["og:title"] == "Demo Rally Championship 2026 calendar"
+    assert meta["og:url"] == FIXTURE_BASE + "index.html"
+    assert meta["description"] == meta["og:description"]
+    assert meta["description"].startswith(
+        "The 2026 Demo Rally Championship: 12 rounds, Fri 6 Feb – Sat 31 Oct 2026."
+    )
+    unpublished = render(fixture_season(None))
+    assert not [a for t, a in unpublished.elements if a.get("property") == "og:url"]
+    assert not [a for t, a in unpublished.elements if a.get("rel") == "canonical"]
+
+
+def test_a_qr_code_of_the_page_only_with_a_base_url():
+    page = render(fixture_season())
+    svgs = [a for t, a in page.elements if t == "svg"]
+    assert svgs == [{"viewbox": "0 0 37 37", "class": "qr-code"}]
+    assert FIXTURE_BASE + "index.html" in " ".join(page.text)
+    assert not [t for t, a in render(fixture_season(None)).elements if t == "svg"]
+
+
+def test_labels_match_the_pages_advice():
+    page = render(fixture_season())
+    text = " ".join(" ".join(page.text).split())
+    assert "Android and the web" not in text  # the Android app cannot subscribe
+    assert "Subscribe to this round only" not in text
+    for attributes, text in page.links:
+        if "download" in attributes:
+            assert "one-time import" in text or "Download with reminders" in text
+    assert "Subscribe to the whole season" in page.headings
+
+
+def test_status_only_when_not_confirmed_and_classes_only_when_not_all_run():
+    page = render(fixture_season())
+    text = " ".join(" ".join(page.text).split())
+    assert "Confirmed" not in text
+    assert "Round 2 Cancelled Hill Country Stages" in text
+    assert "Round 3 Postponed Coastal Rally" in text
+    assert "Round 4 Tentative Valley Rally" in text
+    chips = [a for t, a in page.elements if t == "ul" and a.get("class") == "chips"]
+    assert len(chips) == 2  # canyon (two classes) and desert (one)
+    assert "Round 5 Canyon Rally Fri 12 – Sat 13 Jun 2026 Rangely, Colorado, United States" in text
+    assert "Colorado, United States L4WD O4WD" in text
+    assert "Arizona, United States O2WD" in text
+
+
+def test_changes_render_nothing_when_absent_and_link_their_feed_when_given():
+    season = fixture_season()
+    absent = render(season)
+    assert "changes.atom" not in absent.hrefs() and "changes" not in [
+        a.get("id") for _, a in absent.elements
+    ]
+    empty = render(season, changes=())
+    assert empty.link("changes.atom")[1] == "Follow changes"
+    assert "No changes since the calendar was first published." in " ".join(empty.text)
+    changes = [
+        Change(datetime(2026, 3, 2, 18, 5), "Coastal Rally is postponed."),
+        Change(date(2026, 2, 20), "Spring Forest Rally moved from Fri 30 Jan to Fri 6 Feb 2026."),
+    ]
+    page = render(season, changes=changes)
+    alternate = [a for t, a in page.elements if t == "link" and a.get("rel") == "alternate"]
+    assert alternate[0]["type"] == "application/atom+xml" and alternate[0]["href"] == "changes.atom"
+    text = " ".join(" ".join(page.text).split())
+    assert "Mon 2 Mar 2026 Coastal Rally is postponed. Fri 20 Feb 2026 Spring Forest" in text
+    assert ("a", {"href": "#changes"}) in page.elements
+
+
+def test_reminders_linked_per_feed_with_an_honest_note_only_when_given():
+    season = fixture_season()
+    plain = " ".join(render(season).text)
+    assert "with reminders" not in plain and "No alarms or reminders." in plain
+    reminders = {"all.ics": "reminders/all.ics", "class/o4wd.ics": "reminders/class/o4wd.ics"}
+    page = render(season, reminders=reminders)
+    _, text = page.link("webcal://feeds.example.org/demo/reminders/all.ics")
+    assert text.startswith("Subscribe with reminders")
+    page.link("webcal://feeds.example.org/demo/reminders/class/o4wd.ics")
+    note = " ".join(" ".join(page.text).split())
+    assert "Google Calendar ignores them" in note and "No alarms" not in note
+    offline = render(fixture_season(None), reminders=reminders)
+    attributes, text = offline.link("reminders/all.ics")
+    assert "download" in attributes and text.startswith("Download with reminders")

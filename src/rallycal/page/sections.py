@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rallycal.agenda import can_be_next
 from rallycal.colors import CSS_COLORS
 from rallycal.feeds import Feed
 from rallycal.model import Round, Season, Team
 from rallycal.page.markup import Markup, tag, web_link
-from rallycal.page.ways import ways
+from rallycal.page.ways import download, ways
 from rallycal.wording import STATUS_LABELS, day_span
 
 
@@ -16,55 +18,65 @@ def rounds(season: Season, round_feeds: dict[str, Feed]) -> Markup | None:
     if not season.rounds:
         return None
     count = len(season.rounds)
+    every = {c.id for c in season.classes}
+    if len(every) < 2:
+        classes_note = ""
+    elif all(set(r.classes) == every for r in season.rounds):
+        classes_note = " Every class runs every round."
+    else:
+        classes_note = " Every class runs every round, except where a round lists its classes."
     return section(
         "season",
         "The season at a glance",
         tag(
             "p",
-            f"{count} round{'s' if count != 1 else ''}, on the local days at each venue. "
-            "Each round also has a calendar of its own.",
+            f"{count} round{'s' if count != 1 else ''}, on the local days at each venue."
+            f"{classes_note} Each round also has a file of its own, to add that one rally "
+            "to your calendar as a one-time import.",
             class_="intro",
         ),
         tag(
             "ol",
-            *(_round(season, r, round_feeds.get(r.id)) for r in season.rounds),
+            *(_round(season, r, round_feeds.get(r.id), every) for r in season.rounds),
             class_="rounds",
         ),
     )
 
 
-def _round(season: Season, round_: Round, feed: Feed | None) -> Markup:
+def _round(season: Season, round_: Round, feed: Feed | None, every: set[str]) -> Markup:
     going_ahead = can_be_next(round_)
-    classes = [season.rally_class(c) for c in round_.classes]
-    subscribe = None
-    if feed is not None:
-        subscribe = tag(
-            "details", tag("summary", "Subscribe to this round only"), ways(season, feed)
+    chips = None
+    if set(round_.classes) != every:  # the classes only where not all of them run it
+        chips = tag(
+            "ul",
+            *(
+                tag("li", tag("abbr", c.short, title=c.name), class_=swatch(c.color))
+                for c in map(season.rally_class, round_.classes)
+            ),
+            class_="chips",
+            aria_label="Classes",
+        )
+    status = None
+    if round_.status != "confirmed":  # the status only where it is news
+        status = tag(
+            "span", STATUS_LABELS[round_.status], class_=f"status status-{round_.status}"
         )
     return tag(
         "li",
         tag(
             "div",
             tag("span", f"Round {round_.number}", class_="number"),
-            tag("span", STATUS_LABELS[round_.status], class_=f"status status-{round_.status}"),
+            status,
             class_="round-head",
         ),
         tag("h3", round_.name),
         tag("p", class_="mark", hidden=True),
         tag("p", day_span(round_.first_day, round_.last_day), class_="when"),
         tag("p", round_.venue.place, class_="where"),
-        tag(
-            "ul",
-            *(
-                tag("li", tag("abbr", c.short, title=c.name), class_=swatch(c.color))
-                for c in classes
-            ),
-            class_="chips",
-            aria_label="Classes",
-        ),
+        chips,
         tag("p", round_.notes, class_="muted") if round_.notes else None,
         web_link(round_.url, f"{round_.name}: the rally's own page"),
-        subscribe,
+        tag("div", download(feed), class_="round-file") if feed is not None else None,
         id=f"round-{round_.id}",
         class_=f"card round {round_.status} {swatch(season.series.color)}",
         data_first=round_.first_day.isoformat() if going_ahead else None,
@@ -72,36 +84,43 @@ def _round(season: Season, round_: Round, feed: Feed | None) -> Markup:
     )
 
 
-def classes(season: Season, feeds: list[Feed]) -> Markup | None:
+def classes(season: Season, feeds: list[Feed], reminders: Mapping[str, str]) -> Markup | None:
     """One folded card per class feed."""
     if not feeds:
         return None
     return section(
         "classes",
-        "Follow one class",
+        "Follow one class" if season.series.base_url else "One class's rounds",
         tag("p", "Only the rounds a class runs, each event named with the class.", class_="intro"),
         tag(
             "div",
-            *(_feed_details(season, feed, season.rally_class(feed.id).name) for feed in feeds),
+            *(
+                _feed_details(season, feed, season.rally_class(feed.id).name, reminders)
+                for feed in feeds
+            ),
             class_="feeds",
         ),
     )
 
 
-def teams(season: Season, feeds: list[Feed]) -> Markup | None:
+def teams(season: Season, feeds: list[Feed], reminders: Mapping[str, str]) -> Markup | None:
     """One folded card per team feed, with the team's crews and cars."""
     if not feeds:
         return None
     by_id = {team.id: team for team in season.teams}
     return section(
         "teams",
-        "Follow one team",
+        "Follow one team" if season.series.base_url else "One team's rounds",
         tag("p", "The rounds a team enters, with its crews and cars.", class_="intro"),
         tag(
             "div",
             *(
                 _feed_details(
-                    season, feed, by_id[feed.id].name, _team_facts(season, by_id[feed.id])
+                    season,
+                    feed,
+                    by_id[feed.id].name,
+                    reminders,
+                    _team_facts(season, by_id[feed.id]),
                 )
                 for feed in feeds
             ),
@@ -122,8 +141,14 @@ def _team_facts(season: Season, team: Team) -> Markup:
     )
 
 
-def _feed_details(season: Season, feed: Feed, name: str, facts: Markup | None = None) -> Markup:
-    """A class's or team's feed, folded: its name and size, then every way to subscribe."""
+def _feed_details(
+    season: Season,
+    feed: Feed,
+    name: str,
+    reminders: Mapping[str, str],
+    facts: Markup | None = None,
+) -> Markup:
+    """A class's or team's feed, folded: its name and size, then every way to get it."""
     count = len(feed.entries)
     return tag(
         "details",
@@ -134,15 +159,49 @@ def _feed_details(season: Season, feed: Feed, name: str, facts: Markup | None = 
         ),
         tag("p", feed.description),
         facts,
-        ways(season, feed),
+        ways(season, feed, reminders.get(feed.path)),
         id=f"{feed.kind}-{feed.id}",
         class_=card(feed),
     )
 
 
-def notes() -> Markup:
-    """What fans should know about subscriptions and their apps."""
-    points = [
+def notes(season: Season, *, reminders: bool) -> Markup:
+    """What fans should know about their apps and what the page offers."""
+    points = _subscription_notes() if season.series.base_url else _import_notes()
+    if reminders:
+        points.append(
+            (
+                "Reminders, if you want them.",
+                " Each calendar also comes with reminders (“with reminders”): alerts the "
+                "evening before each round and a week before. Apple Calendar removes them "
+                "unless you choose to keep alerts when you subscribe; Thunderbird shows them; "
+                "classic Outlook shows one; Google Calendar ignores them, so set a default "
+                "reminder for the calendar there.",
+            )
+        )
+    else:
+        points.append(
+            (
+                "No alarms or reminders.",
+                " The calendars carry none. To be reminded, set a default reminder for the "
+                "calendar in your app.",
+            )
+        )
+    points.append(
+        (
+            "Days are the local days at the venue.",
+            " Rounds are all-day events, so they show on the same days wherever you are.",
+        )
+    )
+    return section(
+        "notes",
+        "Good to know",
+        tag("ul", *(tag("li", tag("strong", head), rest) for head, rest in points), class_="notes"),
+    )
+
+
+def _subscription_notes() -> list[tuple[str, str]]:
+    return [
         (
             "Subscribe rather than download.",
             " A subscription follows every change: a round that moves, or is postponed or "
@@ -157,26 +216,23 @@ def notes() -> Markup:
             "6 hours, and some (Apple Calendar on a Mac) let you choose.",
         ),
         (
-            "No alarms or reminders.",
-            " The feeds carry none. To be reminded, set a default reminder for the "
-            "subscribed calendar in your app.",
-        ),
-        (
             "Google Calendar on a phone.",
             " The Google Calendar app cannot add a subscription itself: open the Google "
             "Calendar link in a browser, signed in to the same account, and the calendar "
             "appears in the app once it syncs.",
         ),
+    ]
+
+
+def _import_notes() -> list[tuple[str, str]]:
+    return [
         (
-            "Days are the local days at the venue.",
-            " Rounds are all-day events, so they show on the same days wherever you are.",
+            "These are one-time imports.",
+            " Each file is a copy of the calendar as it is today: open it with your calendar "
+            "app to add its events. A round that later moves, or is postponed or cancelled, "
+            "does not change in your calendar, so check this page again before you travel.",
         ),
     ]
-    return section(
-        "notes",
-        "Good to know",
-        tag("ul", *(tag("li", tag("strong", head), rest) for head, rest in points), class_="notes"),
-    )
 
 
 def section(anchor: str, heading: str, *content: Markup | None) -> Markup:

@@ -1,4 +1,8 @@
-"""Every way to get one feed into a calendar: subscribe links, the address, a download."""
+"""Every way to get one feed into a calendar: subscribe links, the address, a download.
+
+Subscribe links need the feed's public address, so without a base URL a feed is
+offered only as a download, labelled as the one-time import it is.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +14,21 @@ from rallycal.page.markup import Markup, tag
 
 GOOGLE = "https://calendar.google.com/calendar/r?cid="
 OUTLOOK = "https://outlook.live.com/calendar/0/addfromweb?url="
+ALARMS = "the evening before each round and a week before"
 
 
-def ways(season: Season, feed: Feed) -> Markup:
-    """The subscribe links and the address when the season has a base URL; a download always."""
-    about = tag("span", f" ({feed.title})", class_="vh")
-    download = tag(
-        "a",
-        "Download a one-time import",
-        about,
-        tag("span", ".ics file: a copy that never updates", class_="hint"),
-        href=quote(feed.path),
-        download=True,
-        type="text/calendar",
-        class_="way way-download",
-    )
+def ways(season: Season, feed: Feed, reminders: str | None = None) -> Markup:
+    """The subscribe links and the address when the season has a base URL; a download always.
+
+    `reminders` is the path of the feed's variant with alarms, when there is one.
+    """
+    about = _about(feed)
     https = feed_url(season, feed.path)
     webcal = webcal_url(https)
     if https is None or webcal is None:
-        return tag("div", download, class_="ways")
+        return tag(
+            "div", download(feed), _reminders(season, feed, reminders), class_="ways"
+        )
     field = f"address-{feed.kind}-{feed.id}"
     return tag(
         "div",
@@ -42,7 +42,7 @@ def ways(season: Season, feed: Feed) -> Markup:
             GOOGLE + quote(webcal, safe=""),
             "Subscribe in Google Calendar",
             about,
-            "Android and the web",
+            "In a web browser, signed in to Google; the phone app then shows it too",
         ),
         _way(
             f"{OUTLOOK}{quote(https, safe='')}&name={quote(feed.title, safe='')}",
@@ -72,9 +72,53 @@ def ways(season: Season, feed: Feed) -> Markup:
             tag("span", class_="said", role="status"),
             class_="way way-copy",
         ),
-        download,
+        _reminders(season, feed, reminders),
+        download(feed),
         class_="ways",
     )
+
+
+def download(feed: Feed) -> Markup:
+    """The feed's file itself, by a relative link: a one-time import."""
+    return tag(
+        "a",
+        "Download a one-time import",
+        _about(feed),
+        tag("span", ".ics file: a copy that never updates", class_="hint"),
+        href=quote(feed.path),
+        download=True,
+        type="text/calendar",
+        class_="way way-download",
+    )
+
+
+def _reminders(season: Season, feed: Feed, path: str | None) -> Markup | None:
+    """The variant with alarms: subscribed to in Apple Calendar, else downloaded."""
+    if path is None:
+        return None
+    webcal = webcal_url(feed_url(season, path))
+    if webcal is None:
+        return tag(
+            "a",
+            "Download with reminders",
+            _about(feed),
+            tag("span", f"A one-time import, with alerts {ALARMS}", class_="hint"),
+            href=quote(path),
+            download=True,
+            type="text/calendar",
+            class_="way way-download",
+        )
+    return _way(
+        webcal,
+        "Subscribe with reminders",
+        _about(feed),
+        f"Alerts {ALARMS}: Apple Calendar (keep alerts when asked), Thunderbird, Outlook",
+    )
+
+
+def _about(feed: Feed) -> Markup:
+    """Which feed a link is for, read out by screen readers and hidden from the eye."""
+    return tag("span", f" ({feed.title})", class_="vh")
 
 
 def _way(href: str, label: str, about: Markup, hint: str) -> Markup:
