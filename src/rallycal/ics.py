@@ -1,10 +1,10 @@
-"""RFC 5545 rendering: the text of each event and the calendar around it.
+"""RFC 5545 content of events and calendars: which properties each has and what they say.
 
-icalendar writes every property (escaping, folding, parameters). This module only
-decides what each property says, and assembles a feed from events rendered once:
-an event's *body* (everything a subscriber sees) is rendered without its stamps,
-so the publication record (`rallycal.history`) can compare bodies and decide which
-SEQUENCE, DTSTAMP and LAST-MODIFIED each event carries.
+This module decides what each property says; `rallycal.rfc5545` writes the lines
+(escaping, parameters, folding), byte for byte as icalendar would. An event's *body*
+(everything a subscriber sees) is rendered without its stamps, so the publication
+record (`rallycal.history`) can compare bodies and decide which SEQUENCE, DTSTAMP
+and LAST-MODIFIED each event carries.
 
 Rounds are all-day events (`VALUE=DATE`, DTEND the day after the last day), so
 every client shows the same local days whatever its own zone. Timed schedule items
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCategory, vDuration, vText
-
+from rallycal import rfc5545
 from rallycal.colors import CSS_COLORS
 from rallycal.feeds import Entry, Feed
-from rallycal.model import Round, Season
+from rallycal.model import Crew, Round, Season
+from rallycal.rfc5545 import NO_PARAMS, Property
 from rallycal.wording import STATUS_LABELS, clock, day, day_span
 
 PRODID = "-//rallycal//rallycal feeds//EN"
@@ -35,27 +35,7 @@ ICAL_STATUS = {
     "postponed": "TENTATIVE",  # RFC 5545 has no "postponed"; SUMMARY says so
     "cancelled": "CANCELLED",
 }
-
-
-class Text(vText):
-    """TEXT escaped exactly as RFC 5545 (3.3.11) says, and nothing more.
-
-    icalendar's own escaping first turns a backslash followed by N into a line break,
-    taking it for one already escaped; source text is data, so `C:\\North` must
-    reach subscribers as written.
-    """
-
-    def to_ical(self) -> bytes:
-        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        return text.replace("\n", "\\n").encode(self.encoding)
-
-
-class Categories(vCategory):
-    """CATEGORIES whose names are escaped as `Text`."""
-
-    def __init__(self, names: list[str]) -> None:
-        super().__init__(names)
-        self.cats = [Text(name) for name in names]
+URI = {"VALUE": "URI"}
 
 
 @dataclass(frozen=True)
@@ -72,40 +52,78 @@ class Stamp:
         ).encode("ascii")
 
 
-def event_body(season: Season, entry: Entry) -> bytes:
-    """The event's properties as folded iCalendar lines, without BEGIN/END or stamps."""
-    event = Event()
+def event_properties(season: Season, entry: Entry) -> list[Property]:
+    """Every property of an event but its stamps: what a subscriber sees."""
     round_ = entry.round
-    event.add("uid", entry.uid)
-    event.add("summary", Text(summary(season, entry)))
-    if entry.item is None:
-        event.add("dtstart", round_.first_day)
-        event.add("dtend", round_.last_day + timedelta(days=1))
-    else:
-        event.add("dtstart", entry.item.start)
-        event.add("dtend", entry.item.end)
     venue = round_.venue
-    event.add("location", Text(venue.place))
-    event.add("geo", (venue.latitude, venue.longitude))
-    event.add(
-        "x-apple-structured-location",
-        f"geo:{venue.latitude},{venue.longitude}",
-        parameters={
-            "VALUE": "URI",
-            "X-APPLE-RADIUS": str(APPLE_LOCATION_RADIUS),
-            "X-TITLE": venue.place,
-        },
-    )
-    event.add("description", Text(description(season, entry)))
+    if entry.item is None:
+        when: list[Property] = [
+            ("DTSTART", round_.first_day, NO_PARAMS),
+            ("DTEND", round_.last_day + timedelta(days=1), NO_PARAMS),
+        ]
+    else:
+        when = [("DTSTART", entry.item.start, NO_PARAMS), ("DTEND", entry.item.end, NO_PARAMS)]
+    props: list[Property] = [
+        ("UID", entry.uid, NO_PARAMS),
+        ("SUMMARY", summary(season, entry), NO_PARAMS),
+        *when,
+        ("LOCATION", venue.place, NO_PARAMS),
+        ("GEO", (venue.latitude, venue.longitude), NO_PARAMS),
+        (
+            "X-APPLE-STRUCTURED-LOCATION",
+            f"geo:{venue.latitude},{venue.longitude}",
+            {"VALUE": "URI", "X-APPLE-RADIUS": str(APPLE_LOCATION_RADIUS), "X-TITLE": venue.place},
+        ),
+        ("DESCRIPTION", description(season, entry), NO_PARAMS),
+    ]
     link = event_url(season, round_)
     if link:
-        event.add("url", link, parameters={"VALUE": "URI"})
-    event.add("categories", Categories(categories(season, entry)))
-    event.add("status", ICAL_STATUS[round_.status])
-    event.add("transp", "TRANSPARENT")
-    event.add("class", "PUBLIC")
-    lines = event.to_ical()
-    return lines[len(b"BEGIN:VEVENT\r\n") : -len(b"END:VEVENT\r\n")]
+        props.append(("URL", link, URI))
+    props += [
+        ("CATEGORIES", categories(season, entry), NO_PARAMS),
+        ("STATUS", ICAL_STATUS[round_.status], NO_PARAMS),
+        ("TRANSP", "TRANSPARENT", NO_PARAMS),
+        ("CLASS", "PUBLIC", NO_PARAMS),
+    ]
+    return props
+
+
+def calendar_properties(season: Season, feed: Feed) -> list[Property]:
+    """The calendar's own properties that differ from feed to feed."""
+    # All four are TEXT (RFC 7986; RFC 5545 3.8.8.2 for X- properties), escaped as
+    # such: libical and vobject cut an unescaped value at its first comma. The
+    # generated descriptions avoid commas, so every reader shows them alike.
+    props: list[Property] = [
+        ("NAME", feed.title, NO_PARAMS),
+        ("X-WR-CALNAME", feed.title, NO_PARAMS),
+        ("DESCRIPTION", feed.description, NO_PARAMS),
+        ("X-WR-CALDESC", feed.description, NO_PARAMS),
+    ]
+    base_url = season.series.base_url
+    if base_url:
+        props.append(("SOURCE", base_url + feed.path, URI))
+        props.append(("URL", base_url + "index.html", URI))
+    color = feed.color or DEFAULT_COLOR
+    props.append(("COLOR", color, NO_PARAMS))
+    props.append(("X-APPLE-CALENDAR-COLOR", CSS_COLORS[color].upper(), NO_PARAMS))
+    return props
+
+
+SHARED_CALENDAR_PROPERTIES: list[Property] = [
+    ("PRODID", PRODID, NO_PARAMS),
+    ("VERSION", "2.0", NO_PARAMS),
+    ("CALSCALE", "GREGORIAN", NO_PARAMS),
+    ("METHOD", "PUBLISH", NO_PARAMS),
+    ("REFRESH-INTERVAL", REFRESH, {"VALUE": "DURATION"}),
+    ("X-PUBLISHED-TTL", REFRESH, NO_PARAMS),
+]
+"""The calendar properties every feed has alike, written once (`_SHARED_LINES`)."""
+_SHARED_LINES = rfc5545.lines(SHARED_CALENDAR_PROPERTIES)
+
+
+def event_body(season: Season, entry: Entry) -> bytes:
+    """The event's properties as folded iCalendar lines, without BEGIN/END or stamps."""
+    return rfc5545.content(event_properties(season, entry), rfc5545.EVENT_ORDER).encode()
 
 
 def assemble_event(body: bytes, stamp: Stamp) -> bytes:
@@ -115,29 +133,10 @@ def assemble_event(body: bytes, stamp: Stamp) -> bytes:
 
 def calendar(season: Season, feed: Feed, events: list[bytes]) -> bytes:
     """A whole feed: the calendar's own properties around already rendered events."""
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    # All four are TEXT (RFC 7986; RFC 5545 3.8.8.2 for X- properties), escaped as
-    # such: libical and vobject cut an unescaped value at its first comma. The
-    # generated descriptions avoid commas, so every reader shows them alike.
-    cal.add("name", Text(feed.title))
-    cal.add("x-wr-calname", Text(feed.title))
-    cal.add("description", Text(feed.description))
-    cal.add("x-wr-caldesc", Text(feed.description))
-    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", vDuration(REFRESH))
-    base_url = season.series.base_url
-    if base_url:
-        cal.add("source", base_url + feed.path, parameters={"VALUE": "URI"})
-        cal.add("url", base_url + "index.html", parameters={"VALUE": "URI"})
-    color = feed.color or DEFAULT_COLOR
-    cal.add("color", color)
-    cal.add("x-apple-calendar-color", CSS_COLORS[color].upper())
-    head = cal.to_ical()[: -len(b"END:VCALENDAR\r\n")]
-    return b"".join([head, *events, b"END:VCALENDAR\r\n"])
+    head = rfc5545.content(
+        calendar_properties(season, feed), rfc5545.CALENDAR_ORDER, _SHARED_LINES
+    )
+    return b"".join([b"BEGIN:VCALENDAR\r\n", head.encode(), *events, b"END:VCALENDAR\r\n"])
 
 
 def summary(season: Season, entry: Entry) -> str:
@@ -205,13 +204,14 @@ def event_url(season: Season, round_: Round) -> str | None:
     return round_.url or season.series.url
 
 
-def _crew_line(season: Season, crew) -> str:
+def _crew_line(season: Season, crew: Crew) -> str:
     people = f"{crew.driver} / {crew.co_driver}" if crew.co_driver else crew.driver
     return f"{people}, {crew.car} ({season.rally_class(crew.class_id).name})"
 
 
 def _item_time(round_: Round, entry: Entry) -> str:
     item = entry.item
+    assert item is not None, "only a schedule item's event has a time of its own"
     zone = ZoneInfo(round_.venue.timezone)
     start, end = item.start.astimezone(zone), item.end.astimezone(zone)
     span = f"{clock(item.local_start)}–{clock(item.local_end)}"

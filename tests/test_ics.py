@@ -1,0 +1,206 @@
+"""The plain-string writer (`rallycal.rfc5545`, used by `rallycal.ics`) is icalendar, byte for byte.
+
+Every event and every calendar of the test seasons, of seasons full of hostile text
+and of generated text is written twice, by rallycal and by icalendar
+(`ics_reference`), and the bytes compared; so are the single pieces (escaping,
+folding, parameters, durations, GEO) over generated values.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import string
+from datetime import date, datetime, timedelta, timezone
+
+import ics_reference as reference
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from icalendar import Event, vDuration, vGeo
+from icalendar.parser.parameter import Parameters
+from icalendar.parser.string import _foldline
+from seasons import TEXT_FIELDS, season_source
+from support import GOLDEN, ROOT, SHIPPED
+
+from rallycal import ics, rfc5545
+from rallycal.errors import SourceError
+from rallycal.feeds import plan
+from rallycal.history import visible_lines
+from rallycal.model import Season
+from rallycal.source import parse
+
+# Characters that make folding and escaping hard: escapes, RFC 6868's caret, every
+# UTF-8 length, combining marks and joiners, quotes, the separators.
+AWKWARD = [
+    "\\", "^", ",", ";", ":", '"', "'", "’", "\n", "\t", "é", "e\u0301", "ß", "Ω", "日",
+    "🏁", "👩\u200d👩\u200d👧", "🇺🇸", "\U0001d400", "\u00a0", "\u200f", "a", " ",
+]
+
+
+def awkward(
+    extra: tuple[str, ...] = (), controls: bool = True, max_size: int = 300
+) -> st.SearchStrategy[str]:
+    """Text built from `AWKWARD` pieces and any other characters."""
+    blacklist = ("Cs",) if controls else ("Cs", "Cc")
+    pieces = st.one_of(
+        st.sampled_from([*AWKWARD, *extra]), st.characters(blacklist_categories=blacklist)
+    )
+    return st.lists(pieces, max_size=max_size).map("".join)
+
+
+def assert_same_feeds(season: Season) -> int:
+    """Every event and calendar of `season` written by both; the number of events."""
+    count = 0
+    for feed in plan(season):
+        events = []
+        for entry in feed.entries:
+            body = ics.event_body(season, entry)
+            assert body == reference.event_body(season, entry), entry.uid
+            events.append(body)
+            count += 1
+        assert ics.calendar(season, feed, events) == reference.calendar(season, feed, events)
+    return count
+
+
+def test_fixture_seasons_are_written_as_icalendar_writes_them():
+    for path in [GOLDEN / "season.yaml", SHIPPED]:
+        season = parse(path.read_bytes(), str(path))
+        assert assert_same_feeds(season) > 10
+
+
+def _hostile(length: int, filler: str) -> str:
+    """Text that puts `filler` at and around the fold boundaries of several lines."""
+    return "x" * length + filler * 3 + "y" * 20 + filler
+
+
+@pytest.mark.parametrize("field", TEXT_FIELDS)
+@pytest.mark.parametrize("filler", ["\\", "^", ",", "é", "🏁", "e\u0301", "👩\u200d👩\u200d👧"])
+def test_hostile_text_in_every_field(field, filler):
+    for length in range(40, 80, 3):
+        text = _hostile(length, filler).strip()
+        season = parse(season_source(**{field: text}).encode(), "events.yaml")
+        assert assert_same_feeds(season) == 5
+
+
+@pytest.mark.parametrize("field", ["notes", "team_notes"])
+def test_line_breaks_and_tabs_in_notes(field):
+    text = "a,b;c\\d\n\ne\tf\\n\\N\\,\n" + "ü" * 80
+    season = parse(season_source(**{field: text}).encode(), "events.yaml")
+    assert assert_same_feeds(season) == 5
+
+
+@pytest.mark.parametrize("size", range(60, 160))
+@pytest.mark.parametrize("tail", ["\\", "^", "é", "日", "🏁", "\\,", "^^"])
+def test_folding_at_every_boundary(size, tail):
+    for head in ("", "DESCRIPTION:", "X-TITLE=\"", "é"):
+        line = head + "a" * (size - len(head)) + tail + "b" * size
+        assert rfc5545.fold(line) == _foldline(line)
+
+
+@settings(max_examples=400)
+@given(awkward(max_size=400))
+def test_folding_and_escaping_match_icalendar(text):
+    assert rfc5545.text(text) == reference.Text(text).to_ical().decode()
+    line = rfc5545.text(text).replace("\r", "")
+    assert rfc5545.fold(line) == _foldline(line)
+    assert "\n" not in rfc5545.fold(line).replace("\r\n ", "")
+
+
+PARAMETER_NAMES = ["VALUE", "X-TITLE", "X-APPLE-RADIUS", "X-ADDRESS", "ALTREP", "X-OTHER"]
+
+
+@given(st.dictionaries(st.sampled_from(PARAMETER_NAMES),
+                       awkward(("\r", "\r\n"), controls=False, max_size=30)))
+def test_parameters_match_icalendar(values):
+    written = Parameters(values).to_ical().decode()
+    assert rfc5545.params(values) == (f";{written}" if written else "")
+
+
+@given(st.timedeltas(min_value=timedelta(days=-400), max_value=timedelta(days=400)))
+def test_durations_match_icalendar(value):
+    assert rfc5545.duration(value) == vDuration(value).to_ical().decode()
+
+
+@given(st.floats(-90, 90), st.floats(-180, 180))
+def test_geo_matches_icalendar(latitude, longitude):
+    assert rfc5545.geo(latitude, longitude) == vGeo((latitude, longitude)).to_ical()
+
+
+@given(
+    st.sampled_from(["SUMMARY", "DESCRIPTION", "LOCATION", "X-WR-CALNAME", "CATEGORIES"]),
+    awkward(controls=False),
+    st.dates(min_value=date(1, 1, 1)),
+    st.datetimes(min_value=datetime(1, 1, 2)).map(lambda d: d.replace(microsecond=0,
+                                                                        tzinfo=timezone.utc)),
+)
+def test_whole_lines_match_icalendar(name, text, day, moment):
+    props: list[rfc5545.Property] = [
+        (name, text, rfc5545.NO_PARAMS),
+        ("CATEGORIES", [text, text[:5], "x"], rfc5545.NO_PARAMS),
+        ("DTSTART", day, rfc5545.NO_PARAMS),
+        ("DTEND", moment, rfc5545.NO_PARAMS),
+        ("URL", "https://example.org/" + text.replace("\n", ""), {"VALUE": "URI"}),
+        ("X-APPLE-STRUCTURED-LOCATION", "geo:1,2", {"VALUE": "URI", "X-TITLE": text}),
+    ]
+    expected = reference.add(Event(), props).to_ical().decode()
+    assert rfc5545.component("VEVENT", props, rfc5545.EVENT_ORDER) == expected
+
+
+FIELD_TEXT = st.lists(
+    st.one_of(st.sampled_from([c for c in AWKWARD if c not in "\n\t"]),
+              st.sampled_from(string.ascii_letters),
+              st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"))),
+    min_size=1, max_size=120,
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(TEXT_FIELDS), FIELD_TEXT, max_size=4))
+def test_generated_seasons_match_icalendar(values):
+    values = {key: text.strip() for key, text in values.items() if text.strip()}
+    try:
+        season = parse(season_source(**values).encode(), "events.yaml")
+    except SourceError:
+        assume(False)
+    assert assert_same_feeds(season) == 5
+
+
+def test_event_bodies_unfold_to_the_lines_history_compares():
+    season = parse((GOLDEN / "season.yaml").read_bytes(), "season.yaml")
+    for feed in plan(season):
+        for entry in feed.entries:
+            body = ics.event_body(season, entry)
+            assert visible_lines(body) == visible_lines(reference.event_body(season, entry))
+            assert b"".join(line.encode() + b"\r\n" for line in visible_lines(body)) == (
+                body.replace(b"\r\n ", b"")
+            )
+
+
+def test_a_datetime_that_is_not_utc_is_refused():
+    moment = datetime(2026, 3, 7, 9, 30, tzinfo=timezone(timedelta(hours=-7)))
+    with pytest.raises(ValueError, match="not in UTC"):
+        rfc5545.line("DTSTART", moment)
+
+
+def test_the_export_path_does_not_import_icalendar():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rallycal.publish, rallycal.cli; "
+        "print('icalendar' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env={"PYTHONPATH": str(ROOT / "src")})
+    assert done.stdout.strip() == "False"
+
+
+def test_the_benchmark_season_is_written_as_icalendar_writes_it(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    source = tmp_path / "events.yaml"
+    bench.write_source(120, source)
+    season = parse(source.read_bytes(), str(source))
+    assert assert_same_feeds(season) > 240
