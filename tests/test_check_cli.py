@@ -103,7 +103,7 @@ def test_check_reports_every_problem_on_stderr(in_tmp):
 def test_check_missing_file(in_tmp):
     result = CliRunner().invoke(cli, ["check", "nope.yaml"])
     assert result.exit_code == 1
-    assert result.stderr == "nope.yaml: cannot read the source: No such file or directory\n"
+    assert result.stderr == "nope.yaml: no such file; give the path of the season source\n"
 
 
 def test_help_on_every_command():

@@ -29,7 +29,7 @@ from rallycal.build import PAGE, Build, EventChange, Removal, build
 from rallycal.errors import PublishError, RallycalError, RemovalRefused
 from rallycal.history import Publication
 from rallycal.manifest import MANIFEST, DamagedManifest, Manifest, PublishedFeed, read_manifest
-from rallycal.source import MAX_BYTES, normalise_base_url, parse
+from rallycal.source import normalise_base_url, parse, read_source
 
 if sys.platform != "win32":
     import fcntl
@@ -82,7 +82,7 @@ def export(
 ) -> Outcome:
     """Export `source` into `out_dir`; with `dry_run`, only say what would change."""
     now = export_time()
-    data = _read_source(source)
+    data = read_source(source)
     if base_url is not None:
         base_url = normalise_base_url(base_url)
     fingerprint = _fingerprint(data, base_url)
@@ -125,19 +125,6 @@ def removal_message(removals: list[Removal], source: str) -> str:
     lines.append("To remove them anyway, run the export again with --allow-removal.")
     lines.append("Nothing was written.")
     return "\n".join(lines)
-
-
-def _read_source(source: str) -> bytes:
-    """The source's bytes, reading no further than one byte past the loader's size limit."""
-    try:
-        with open(source, "rb") as file:
-            return file.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise RallycalError(f"{source}: no such file; give the path of the season source") from None
-    except IsADirectoryError:
-        raise RallycalError(f"{source}: is a folder; give the path of the season source") from None
-    except OSError as error:
-        raise RallycalError(f"{source}: cannot read it: {error.strerror}") from None
 
 
 def _fingerprint(data: bytes, base_url: str | None) -> str:

@@ -35,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 import click
 
 from rallycal.errors import RallycalError
+from rallycal.source import read_source
 
 CONTENT_TYPES = {
     ".ics": "text/calendar; charset=utf-8",
@@ -190,8 +191,8 @@ class Watcher:
             self.poll()
 
     def _content_digest(self) -> str | None:
-        with contextlib.suppress(OSError):
-            return hashlib.sha256(Path(self.source).read_bytes()).hexdigest()
+        with contextlib.suppress(RallycalError):
+            return hashlib.sha256(read_source(self.source)).hexdigest()
         return None
 
 
