@@ -138,7 +138,7 @@ def test_did_you_mean_against_many_similar_ids(tmp_path):
     ids = ["".join(rng.choice("ab") for _ in range(64)) for _ in range(400)]
     rounds = "".join(
         f"  - {{id: {i}, name: R, first_day: 2026-03-07, last_day: 2026-03-08, venue: "
-        "{town: A, state: B, country: C, timezone: UTC, latitude: 1, longitude: 2}}\n"
+        "{town: A, state: B, country: C, timezone: Africa/Abidjan, latitude: 1, longitude: 2}}\n"
         for i in ids
     )
     wrong = ["".join(rng.choice("ab") for _ in range(64)) for _ in range(150)]

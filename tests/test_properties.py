@@ -46,7 +46,7 @@ ZONES = [
     "Asia/Kolkata",
     "Australia/Lord_Howe",  # half-hour DST
     "Pacific/Chatham",  # +12:45 / +13:45
-    "UTC",
+    "Africa/Abidjan",  # UTC all year
 ]
 # Days near clock changes somewhere, and the year's end: (month, first day of a week).
 BUSY_WEEKS = [(3, 8), (3, 25), (4, 1), (9, 25), (10, 1), (10, 25), (11, 1), (12, 26)]

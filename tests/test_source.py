@@ -499,13 +499,16 @@ def test_round_days(old, new, expected):
     assert problems(edit((old, new))) == [expected]
 
 
-def test_first_day_in_the_season():
-    text = edit(("first_day: 2026-02-06", "first_day: 2027-02-06"),
-                ("last_day: 2026-02-07", "last_day: 2027-02-07"))
+def test_first_day_in_the_season_or_the_year_after():
+    text = edit(("first_day: 2026-02-06", "first_day: 2028-02-06"),
+                ("last_day: 2026-02-07", "last_day: 2028-02-07"))
     assert problems(text) == [
-        "events.yaml:16:16: first_day 2027-02-06 is not in the 2026 season; fix the year, or "
-        "the series' season"
+        "events.yaml:16:16: first_day 2028-02-06 is not in the 2026 season (its rounds start "
+        "in 2026 or 2027); did you mean 2027-02-06?"
     ]
+    text = edit(("first_day: 2026-02-06", "first_day: 2027-01-02"),
+                ("last_day: 2026-02-07", "last_day: 2027-01-03"))
+    assert season(text).rounds[0].first_day == date(2027, 1, 2)
 
 
 def test_one_day_round_and_quoted_days():
@@ -919,11 +922,11 @@ def test_load_missing_file(tmp_path):
     with pytest.raises(RallycalError) as caught:
         load(path)
     assert not isinstance(caught.value, SourceError)
-    assert str(caught.value) == f"{path}: cannot read the source: No such file or directory"
+    assert str(caught.value) == f"{path}: no such file; give the path of the season source"
 
 
 def test_load_directory(tmp_path):
-    with pytest.raises(RallycalError, match=r": cannot read the source: Is a directory$"):
+    with pytest.raises(RallycalError, match=r": is a folder; give the path of the season source$"):
         load(tmp_path)
 
 

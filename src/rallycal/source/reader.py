@@ -56,7 +56,10 @@ SUGGESTION_BUDGET = 2_000_000  # characters compared to find "did you mean" hint
 ALIASES = "anchors and aliases (&name, *name) are not allowed; write the value out"
 
 _NULLS = ("", "~", "null", "Null", "NULL")
-_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # as PyYAML counts lines
+_LINE_BREAK = re.compile(r"\r\n|[\r\n]")  # as editors and grep -n count lines
+# Line breaks to YAML 1.1 (PyYAML) but not to editors: a comment would end there.
+_YAML_ONLY_BREAK = re.compile("[\x85\u2028\u2029]")
+_BREAK_NAMES = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
 
 Where = Node | Mark | tuple[int, int]
@@ -81,6 +84,10 @@ class Report:
     def stop(self, where: Where, message: str) -> NoReturn:
         self.problems.append(Problem(*position(where), message))
         raise Stop
+
+    def line_of(self, node: Node) -> int:
+        """The 1-based line a node starts on."""
+        return position(node)[0]
 
     def suggest(self, value: str, choices: Iterable[str]) -> str | None:
         """The choice `value` was probably meant to be: same but for case, or a close spelling.
@@ -126,15 +133,37 @@ def read(data: bytes, report: Report) -> Node | None:
     if len(data) > MAX_BYTES:
         report.stop((1, 1), f"the file is larger than {MAX_BYTES // 1024 // 1024} MB, far more "
                             "than a season needs; check that this is the right file")
-    text = decode(data, report)
+    text = _without_yaml_only_breaks(decode(data, report), report)
+    before = len(report.problems)
     for number, line in enumerate(_LINE_BREAK.split(text), 1):
         if len(line) > MAX_LINE:
             report.add((number, MAX_LINE + 1),
                        f"this line is {len(line):,} characters long; keep lines under "
                        f"{MAX_LINE:,} characters (write long text over several lines)")
-    if report.problems:
+    if len(report.problems) > before:
         raise Stop
     return _compose(text, report)
+
+
+def _without_yaml_only_breaks(text: str, report: Report) -> str:
+    """`text` with NEL, U+2028 and U+2029 reported where editors see them, then made spaces.
+
+    PyYAML would count them as line breaks (shifting every later line number) and end
+    a comment at them; as spaces, the rest of the file reads as an editor shows it.
+    """
+    if not _YAML_ONLY_BREAK.search(text):
+        return text
+    line, line_start, counted = 1, 0, 0
+    for match in _YAML_ONLY_BREAK.finditer(text):
+        for newline in _LINE_BREAK.finditer(text, counted, match.start()):
+            line, line_start = line + 1, newline.end()
+        counted = match.start()
+        character = match.group()
+        report.add((line, match.start() - line_start + 1),
+                   f"the character U+{ord(character):04X} ({_BREAK_NAMES[character]}) is a line "
+                   "break to YAML but not to editors; replace it with an ordinary line break "
+                   "or a space")
+    return _YAML_ONLY_BREAK.sub(" ", text)
 
 
 def decode(data: bytes, report: Report) -> str:

@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rallycal.source import values as v
 from rallycal.source.reader import found, given, line_of, quoted
-from rallycal.source.values import Kind, Values
+from rallycal.source.values import Kind, Values, plausible_id
 
 T = TypeVar("T")
 
@@ -194,6 +194,23 @@ class Structure:
                                    f"add a line '{field.key}: ...'")
         return fields
 
+    def distinct(self, f: Fields, key: str, owner: str, seen: dict[str, tuple[Node, str]],
+                 where: str) -> None:
+        """Report a `key` (name, short) already given to another class or team in `seen`."""
+        value = f.get(key, str)
+        if value is None:
+            return
+        first = seen.setdefault(value.casefold(), (f.at(key), owner))
+        if first[0] is not f.at(key):
+            self.add(f.at(key), f"{owner} has the same {key} as {first[1]} (line "
+                                f"{self.report.line_of(first[0])}): '{value}'; their {where} "
+                                f"could not be told apart, so give each its own {key}")
+
+    def unique_id(self, f: Fields, owner: str, noun: str, seen: dict[str, Node]) -> str | None:
+        if "id" not in f or not given(f.at("id")):
+            return None
+        return self.values.unique_id(f.at("id"), owner, noun, seen)
+
     def items(self, node: Node | None, what: str, empty: str | None = None) -> list[Node] | None:
         """The items of list `node`; `empty` is the fix to give if it may not be empty."""
         if node is None or not given(node):
@@ -223,3 +240,15 @@ class Structure:
             else:
                 seen[value] = item
         return [(item, value) for value, item in seen.items()]
+
+
+def label(node: Node, noun: str, index: int) -> str:
+    """How messages name a list item: by its id when it has a plausible one, else by number."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == "id":
+                text = value.value.strip() if isinstance(value, ScalarNode) else ""
+                if plausible_id(text):
+                    return f"{noun} '{text}'"
+                break
+    return f"{noun} {index}"

@@ -2,43 +2,32 @@
 
 Every section's keys are listed in one table in `rallycal.source.schema`. Adding a
 field is one line in its table and one argument where the section below builds its
-model object. A section with any problem
-builds nothing: no model object ever holds a value that was not checked.
+model object. A section with any problem builds nothing: no model object ever holds a
+value that was not checked. The rounds are checked in `rallycal.source.rounds`.
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rallycal.model import (
     Crew,
     RallyClass,
-    Round,
-    ScheduleItem,
     Season,
     Series,
-    Status,
     Team,
-    Venue,
 )
+from rallycal.source import size
 from rallycal.source.reader import Report, Stop, found, given, is_null, quoted
+from rallycal.source.rounds import RoundChecks
 from rallycal.source.schema import (
     CLASS,
     CREW,
-    ROUND,
-    SCHEDULE_ITEM,
     SERIES,
     TEAM,
     TOP,
-    VENUE,
-    Fields,
-    Structure,
+    label,
 )
-from rallycal.source.values import Values, plausible_id
 
 
 def season(root: Node, report: Report) -> Season:
@@ -46,16 +35,14 @@ def season(root: Node, report: Report) -> Season:
     return _Sections(report).season(root)
 
 
-class _Sections(Structure):
+class _Sections(RoundChecks):
     """Builds the `Season` from the composed nodes, reporting every problem on the way."""
 
     def __init__(self, report: Report) -> None:
-        super().__init__(Values(report))
-        self.season_year: int | None = None
-        self.class_ids: dict[str, Node] | None = None  # None: the section is unusable
-        self.round_ids: dict[str, Node] | None = None
-        self.classes_of: dict[str, tuple[str, ...] | None] = {}
-        self.round_order: dict[str, int] = {}
+        super().__init__(report)
+        self.class_names: dict[str, tuple[Node, str]] = {}  # by casefolded name: where, owner
+        self.class_shorts: dict[str, tuple[Node, str]] = {}
+        self.calendar_names: dict[str, tuple[Node, str]] = {}
 
     def season(self, root: Node) -> Season:
         if not isinstance(root, MappingNode):
@@ -72,8 +59,21 @@ class _Sections(Structure):
         teams = self.teams(nodes.get("teams"))
         if self.problems() or series is None or self.season_year is None:
             raise Stop
-        return Season(series=series, year=self.season_year, rounds=tuple(rounds),
-                      classes=tuple(classes), teams=tuple(teams))
+        built = Season(series=series, year=self.season_year, rounds=tuple(rounds),
+                       classes=tuple(classes), teams=tuple(teams))
+        self.size_within_caps(built, nodes.get("teams") or root)
+        return built
+
+    def size_within_caps(self, built: Season, where: Node) -> None:
+        """Stop, before anything is built from it, at a season whose feeds would be too big."""
+        events, estimate = size.output_size(built)
+        if events > size.MAX_EVENTS or estimate > size.MAX_OUTPUT_BYTES:
+            self.report.stop(where, f"the feeds would hold {events:,} events, about "
+                                    f"{estimate / 2**20:,.0f} MB, more than rallycal writes "
+                                    f"({size.MAX_EVENTS:,} events or "
+                                    f"{size.MAX_OUTPUT_BYTES // 2**20:,} "
+                                    "MB); enter each team in the rounds it runs (a list of "
+                                    "round ids rather than all), or split the file")
 
     def series(self, node: Node | None) -> Series | None:
         f = self.mapping(node, "'series' in the file", "the series", SERIES)
@@ -96,189 +96,42 @@ class _Sections(Structure):
         if items is None:
             return []
         self.class_ids = {}
+        self.class_names, self.class_shorts = {}, {}
         found = (self.rally_class(item, index, self.class_ids)
                  for index, item in enumerate(items, 1))
         return [c for c in found if c]
 
     def rally_class(self, node: Node, index: int, seen: dict[str, Node]) -> RallyClass | None:
-        owner = _label(node, "class", index)
+        owner = label(node, "class", index)
         before = self.problems()
         f = self.mapping(node, owner, owner, CLASS)
         if f is None:
             return None
         class_id = self.unique_id(f, owner, "class", seen)
+        if class_id in seen and seen[class_id] is f.at("id"):  # not a duplicate
+            self.distinct(f, "name", owner, self.class_names, "calendars")
+            self.distinct(f, "short", owner, self.class_shorts, "event titles")
         if f.missing or class_id is None or self.problems() > before:
             return None
         return RallyClass(id=class_id, name=f.need("name", str), short=f.need("short", str),
                           color=f.get("color", str))
 
-    def unique_id(self, f: Fields, owner: str, noun: str, seen: dict[str, Node]) -> str | None:
-        if "id" not in f or not given(f.at("id")):
-            return None
-        return self.values.unique_id(f.at("id"), owner, noun, seen)
-
-    def rounds(self, node: Node | None) -> list[Round]:
-        items = self.items(node, "'rounds' in the file", "add at least one round")
-        if items is None:
-            return []
-        seen: dict[str, Node] = {}
-        self.round_ids = seen
-        found = [r for index, item in enumerate(items, 1) if (r := self.round(item, index, seen))]
-        found.sort(key=lambda r: (r.first_day, r.last_day))
-        self.round_order = {r.id: number for number, r in enumerate(found, 1)}
-        return [replace(r, number=number) for number, r in enumerate(found, 1)]
-
-    def round(self, node: Node, index: int, seen: dict[str, Node]) -> Round | None:
-        owner = _label(node, "round", index)
-        before = self.problems()
-        f = self.mapping(node, owner, owner, ROUND)
-        if f is None:
-            return None
-        round_id = self.unique_id(f, owner, "round", seen)
-        first, last = f.get("first_day", date), f.get("last_day", date)
-        if first and last and last < first:
-            self.add(f.at("last_day"), f"last_day {last} is before first_day {first}; swap "
-                                       "them or fix the date")
-        if first and self.season_year and first.year != self.season_year:
-            self.add(f.at("first_day"), f"first_day {first} is not in the {self.season_year} "
-                                        "season; fix the year, or the series' season")
-        venue, zone = self.venue(f.nodes.get("venue"), owner)
-        classes = self.round_classes(f, round_id, owner)
-        days = (first, last) if first and last and first <= last else None
-        schedule = self.schedule(f.nodes.get("schedule"), owner, days, zone)
-        if (f.missing or round_id is None or venue is None or schedule is None
-                or self.problems() > before):
-            return None
-        return Round(
-            id=round_id,
-            number=0,
-            name=f.need("name", str),
-            first_day=f.need("first_day", date),
-            last_day=f.need("last_day", date),
-            venue=venue,
-            classes=classes,
-            status=_status(f.get("status", str)),
-            notes=f.get("notes", str),
-            url=f.get("url", str),
-            schedule=tuple(schedule),
-        )
-
-    def round_classes(self, f: Fields, round_id: str | None, owner: str) -> tuple[str, ...]:
-        """The ids of the classes that run a round, noted for the teams' checks."""
-        before = self.problems()
-        if "classes" in f:
-            runs = self.references(f.at("classes"), "classes", owner, "class", "classes",
-                                   self.class_ids,
-                                   "list class ids, or delete the line to run every class")
-            classes = tuple(value for _, value in runs)
-        else:
-            classes = tuple(self.class_ids or ())
-        if round_id:  # which classes run here is unknown if they could not all be checked
-            known = self.class_ids is not None and self.problems() == before
-            self.classes_of[round_id] = classes if known else None
-        return classes
-
-    def venue(self, node: Node | None, round_owner: str) -> tuple[Venue | None, ZoneInfo | None]:
-        """The venue, and its time zone when that alone could be checked."""
-        owner = f"the venue of {round_owner}"
-        before = self.problems()
-        f = self.mapping(node, f"'venue' in {round_owner}", owner, VENUE)
-        if f is None:
-            return None, None
-        name = f.get("timezone", str)
-        zone = ZoneInfo(name) if name else None
-        if f.missing or self.problems() > before:
-            return None, zone
-        return Venue(
-            town=f.need("town", str),
-            state=f.need("state", str),
-            country=f.need("country", str),
-            timezone=f.need("timezone", str),
-            latitude=f.need("latitude", float),
-            longitude=f.need("longitude", float),
-        ), zone
-
-    def schedule(self, node: Node | None, round_owner: str, days: tuple[date, date] | None,
-                 zone: ZoneInfo | None) -> list[ScheduleItem] | None:
-        """The round's timed items (None if any has a problem)."""
-        seen: dict[str, Node] = {}
-        items = self.items(node, f"'schedule' in {round_owner}") or []
-        found = [self.schedule_item(item, index, round_owner, days, zone, seen)
-                 for index, item in enumerate(items, 1)]
-        checked = [item for item in found if item]
-        return checked if len(checked) == len(found) else None
-
-    def schedule_item(self, node: Node, index: int, round_owner: str,
-                      days: tuple[date, date] | None, zone: ZoneInfo | None,
-                      seen: dict[str, Node]) -> ScheduleItem | None:
-        owner = f"{_label(node, 'schedule item', index)} of {round_owner}"
-        before = self.problems()
-        f = self.mapping(node, owner, owner, SCHEDULE_ITEM)
-        if f is None:
-            return None
-        item_id = self.unique_id(f, owner, "schedule item", seen)
-        day = f.get("day", date)
-        end_day = f.get("end_day", date) if "end_day" in f else day
-        start, end = f.get("start", time), f.get("end", time)
-        if day and days and not days[0] <= day <= days[1]:
-            self.add(f.at("day"), f"day {day} is not a day of the round ({days[0]} to "
-                                  f"{days[1]}); use one of its days")
-            day = None
-        if day and end_day and "end_day" in f:
-            if end_day < day:
-                self.add(f.at("end_day"), f"end_day {end_day} is before day {day}; fix the date")
-                end_day = None
-            elif days and end_day > days[1] + timedelta(days=1):
-                self.add(f.at("end_day"), f"end_day {end_day} is more than a day after the "
-                                          f"round's last day {days[1]}; fix the date")
-                end_day = None
-        if day is None or end_day is None or start is None or end is None:
-            return None
-        local_start = datetime.combine(day, start)
-        local_end = datetime.combine(end_day, end)
-        if local_end <= local_start:
-            verb = "set" if "end_day" in f else "add"
-            self.add(f.at("end"), f"{owner} ends before it starts ({start:%H:%M} to "
-                                  f"{end:%H:%M}); if it ends after midnight, {verb} end_day: "
-                                  f"{day + timedelta(days=1)}")
-            return None
-        if zone is None:
-            return None
-        utc_start = self.instant(f.at("start"), local_start, zone)
-        utc_end = self.instant(f.at("end"), local_end, zone)
-        if (utc_start is None or utc_end is None or item_id is None or f.missing
-                or self.problems() > before):
-            return None
-        return ScheduleItem(id=item_id, name=f.need("name", str), local_start=local_start,
-                            local_end=local_end, start=utc_start, end=utc_end)
-
-    def instant(self, node: Node, local: datetime, zone: ZoneInfo) -> datetime | None:
-        """The UTC instant of a local time, or None after reporting a DST gap or overlap."""
-        when = f"{local:%H:%M} on {local.date()}"
-        earlier, later = (local.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
-        if earlier.utcoffset() == later.utcoffset():
-            return earlier.astimezone(timezone.utc)
-        if earlier.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != local:
-            self.add(node, f"{when} falls in the daylight-saving gap in {zone.key} (clocks "
-                           "skip that hour); move it out of the gap")
-        else:
-            self.add(node, f"{when} happens twice when clocks go back in {zone.key}; move it "
-                           "out of the repeated hour")
-        return None
-
     def teams(self, node: Node | None) -> list[Team]:
         seen: dict[str, Node] = {}
+        self.calendar_names = dict(self.class_names)  # a team's calendar is named like a class's
         items = self.items(node, "'teams' in the file") or []
         found = (self.team(item, index, seen) for index, item in enumerate(items, 1))
         return [team for team in found if team]
 
     def team(self, node: Node, index: int, seen: dict[str, Node]) -> Team | None:
-        owner = _label(node, "team", index)
+        owner = label(node, "team", index)
         before = self.problems()
         f = self.mapping(node, owner, owner, TEAM)
         if f is None:
             return None
         team_id = self.unique_id(f, owner, "team", seen)
+        if team_id in seen and seen[team_id] is f.at("id"):  # not a duplicate
+            self.distinct(f, "name", owner, self.calendar_names, "calendars")
         crew_nodes = self.items(f.nodes.get("crews"), f"'crews' in {owner}",
                                 "add at least one crew with driver, car and class") or []
         crews = [self.crew(item, number, owner) for number, item in enumerate(crew_nodes, 1)]
@@ -344,23 +197,3 @@ class _Sections(Structure):
             return driver, class_id, None
         return driver, class_id, Crew(driver=f.need("driver", str), car=f.need("car", str),
                                       class_id=class_id, co_driver=f.get("co_driver", str))
-
-
-def _status(value: str | None) -> Status:
-    """A status the schema checked (or the default)."""
-    for status in ("tentative", "postponed", "cancelled"):
-        if value == status:
-            return status
-    return "confirmed"
-
-
-def _label(node: Node, noun: str, index: int) -> str:
-    """How messages name a list item: by its id when it has a plausible one, else by number."""
-    if isinstance(node, MappingNode):
-        for key, value in node.value:
-            if isinstance(key, ScalarNode) and key.value == "id":
-                text = value.value.strip() if isinstance(value, ScalarNode) else ""
-                if plausible_id(text):
-                    return f"{noun} '{text}'"
-                break
-    return f"{noun} {index}"

@@ -15,18 +15,19 @@ from datetime import date, time
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-import pytz
 from yaml.nodes import Node, ScalarNode
 
 from rallycal.colors import CSS_COLORS
 from rallycal.errors import RallycalError
 from rallycal.model import STATUSES, Status
+from rallycal.source import zones
 from rallycal.source.reader import Report, found, is_null, line_of, quoted
 
 NAME_LIMIT = 200
 NOTES_LIMIT = 4000
 URL_LIMIT = 2000
 ID_LIMIT = 64
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the seasons rallycal takes
 
 ID_RULE = (
     "ids use only a-z, 0-9 and '-', start with a letter or digit, "
@@ -57,6 +58,23 @@ def fixed_id(value: str) -> str | None:
     if len(fixed) <= ID_LIMIT and _ID.fullmatch(fixed) and fixed != value:
         return fixed
     return None
+
+
+def likely_day(wrong: date, years: Iterable[int], fits: Callable[[date], bool]) -> date | None:
+    """The day `wrong` was probably meant to be: the same month and day in one of `years`,
+    the year closest in its digits (2062 -> 2026), among the days that `fits` accepts."""
+    found: list[tuple[int, bool, int, date]] = []
+    for year in years:
+        try:
+            day = wrong.replace(year=year)
+        except ValueError:  # 29 February
+            continue
+        written, meant = f"{wrong.year:04d}", f"{year:04d}"
+        differ = sum(a != b for a, b in zip(written, meant, strict=False)) + abs(
+            len(written) - len(meant))
+        if fits(day):
+            found.append((differ, sorted(written) != sorted(meant), abs(year - wrong.year), day))
+    return min(found)[-1] if found else None
 
 
 def plausible_id(text: str) -> bool:
@@ -214,9 +232,9 @@ class Values:
             return None
         if not _YEAR.fullmatch(value):
             self.add(node, f"{key} {quoted(value)} is not a year; write it in digits, e.g. 2026")
-        elif not 2000 <= int(value) <= 2100:
-            self.add(node, f"{key} {value} is not a year from 2000 to 2100; write the full "
-                           "year, e.g. 2026")
+        elif not FIRST_YEAR <= int(value) <= LAST_YEAR:
+            self.add(node, f"{key} {value} is not a year from {FIRST_YEAR} to {LAST_YEAR}; "
+                           "write the full year, e.g. 2026")
         else:
             return int(value)
         return None
@@ -253,11 +271,31 @@ class Values:
         return value if key != "base_url" or value.endswith("/") else value + "/"
 
     def timezone(self, node: Node, key: str, owner: str) -> str | None:
+        """A location zone of the tz database zoneinfo converts with (`zones`)."""
         value = self.text(node, key, owner)
-        if value is None or value in pytz.all_timezones_set:
+        if value is None or value in zones.location_zones():
             return value
-        hint = self.did_you_mean(value, pytz.all_timezones, "use a name such as America/Chicago")
-        self.add(node, f"{quoted(value)} is not an IANA time zone; {hint}")
+        meant = zones.common_meaning(value)
+        target = zones.link_target(value) if "/" in value or not meant else None
+        known = zones.loads(value)
+        if target:
+            hint = f"use '{target}', the location zone it stands for"
+        elif meant:
+            hint = "did you mean " + " or ".join(f"'{zone}'" for zone in meant) + "?"
+        elif zones.key_of(value) in zones.UNIVERSAL:
+            hint = ("name the zone of the venue's place, such as Europe/London, or "
+                    "Atlantic/Reykjavik for UTC all year")
+        elif known:
+            hint = "name the zone of the venue's place, such as America/Chicago"
+        else:
+            hint = self.did_you_mean(value, zones.location_zones(),
+                                     "use a name such as America/Chicago")
+        if known:
+            self.add(node, f"{quoted(value)} is not a location time zone (aliases, "
+                           "abbreviations and fixed offsets can miss daylight-saving time); "
+                           f"{hint}")
+        else:
+            self.add(node, f"{quoted(value)} is not an IANA time zone; {hint}")
         return None
 
     def reference(self, node: Node, key: str, owner: str, noun: str, plural: str,
