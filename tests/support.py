@@ -81,6 +81,18 @@ def icaljs(paths: list[Path]) -> list[dict]:
     return json.loads(done.stdout)
 
 
+class os_with:  # lower case: it stands in for the `os` module
+    """The `os` module with some functions replaced: patch it into one module's namespace
+    (`monkeypatch.setattr(atomic, "os", os_with(replace=failing))`) to make that module's
+    file operations fail, and no one else's."""
+
+    def __init__(self, **overrides: object) -> None:
+        self.__dict__.update(overrides)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+
 def copy_source(tmp_path: Path, source: Path = SHIPPED, name: str = "events.yaml") -> Path:
     target = tmp_path / name
     target.write_bytes(source.read_bytes())

@@ -22,8 +22,9 @@ from pathlib import Path
 import icalendar
 import pytest
 from click.testing import CliRunner
-from support import EPOCH, SHIPPED, export, snapshot
+from support import EPOCH, SHIPPED, export, os_with, snapshot
 
+from rallycal import atomic
 from rallycal.cli import cli
 from rallycal.publish import TEMP_SUFFIX
 
@@ -199,7 +200,7 @@ def assert_clear_failure(result_code: int, stderr: str, out: Path) -> None:
     assert result_code == 1, stderr
     assert stderr.startswith(f"{out}: cannot write "), stderr
     assert "Traceback" not in stderr and TEMP_SUFFIX not in stderr, stderr
-    assert stderr.endswith("the files already in place were left as they were\n"), stderr
+    assert stderr.endswith(f"{out} was left exactly as it was\n"), stderr
 
 
 # Runs the export once with --check (writing nothing, but loading every module it
@@ -259,16 +260,16 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_the_old_output(
         pytest.skip("no /dev/full here")
     out = tmp_path / "dist"
     shutil.copytree(published["a_folder"], out)
-    real = tempfile.mkstemp
 
-    def full(*args, **kwargs):
-        fd, name = real(*args, **kwargs)
-        device = os.open("/dev/full", os.O_WRONLY)
-        os.dup2(device, fd)
-        os.close(device)
-        return fd, name
+    def full(path, flags, mode=0o777):
+        fd = os.open(path, flags, mode)
+        if flags & os.O_CREAT:  # a new temporary file
+            device = os.open("/dev/full", os.O_WRONLY)
+            os.dup2(device, fd)
+            os.close(device)
+        return fd
 
-    monkeypatch.setattr(tempfile, "mkstemp", full)
+    monkeypatch.setattr(atomic, "os", os_with(open=full))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(LATER))
     result = CliRunner().invoke(cli, ["export", str(sources["b"]), "--out", str(out),
                                       "--allow-removal"])

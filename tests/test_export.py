@@ -163,31 +163,6 @@ def test_invalid_source_leaves_output_exactly_as_it_was(tmp_path):
     assert snapshot(out) == before
 
 
-def test_write_failure_midway_changes_nothing(tmp_path, monkeypatch):
-    """All temp files are written before any replace: a failure on the last one changes nothing."""
-    from rallycal import publish
-
-    source = copy_source(tmp_path)
-    out = tmp_path / "dist"
-    export(source, out)
-    before = snapshot(out)
-    source.write_text(source.read_text().replace("Sno*Drift Rally", "Sno*Drift"))
-    real = publish._write_temp
-    calls = []
-
-    def failing(target, data):
-        calls.append(target)
-        if len(calls) == 5:
-            raise OSError(28, "No space left on device", str(target))
-        return real(target, data)
-
-    monkeypatch.setattr(publish, "_write_temp", failing)
-    with pytest.raises(PublishError, match="No space left on device"):
-        export(source, out)
-    assert snapshot(out) == before
-    assert len(calls) == 5
-
-
 def test_bad_source_date_epoch_is_explained(tmp_path):
     with epoch(None):
         os.environ["SOURCE_DATE_EPOCH"] = "yesterday"

@@ -232,11 +232,18 @@ class TestDiffCommand:
             }
         ]
 
-    def test_diff_lists_removals_without_refusing(self, edits):
+    def test_diff_lists_removals_and_exits_1_as_export_would_refuse_them(self, edits):
         _delete_olympus(edits)
+        before = snapshot(edits.out)
         result = CliRunner().invoke(cli, ["diff", str(edits.source), "--out", str(edits.out)])
-        assert result.exit_code == 0
+        assert result.exit_code == 1
         assert "removed" in result.stdout and "Olympus Rally" in result.stdout
+        assert result.stderr.startswith("export would stop:") and "--allow-removal" in result.stderr
+        assert snapshot(edits.out) == before
+        result = CliRunner().invoke(
+            cli, ["diff", str(edits.source), "--out", str(edits.out), "--json"]
+        )
+        assert result.exit_code == 1 and json.loads(result.stdout)["refused"] is True
 
 
 def _manifest(edits: Edits) -> dict:
@@ -247,3 +254,160 @@ def _report(outcome) -> list[str]:
     from rallycal.report import change_lines
 
     return change_lines(outcome)
+
+
+# -- the feeds are the record: no manifest, a damaged one, a damaged feed --------------
+
+SEASON = Path(__file__).parent / "fixtures" / "golden" / "season.yaml"
+
+
+class Record:
+    """The fixture season, published and then edited, in a folder of its own."""
+
+    def __init__(self, tmp_path: Path):
+        self.source = copy_source(tmp_path, SEASON)
+        self.out = tmp_path / "dist"
+        self.clock = EPOCH
+        self.export()
+
+    def export(self, **options):
+        self.clock += HOUR
+        return export(self.source, self.out, seconds=self.clock, **options)
+
+    def edit(self, old: str, new: str) -> None:
+        text = self.source.read_text(encoding="utf-8")
+        assert old in text, old
+        self.source.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    def delete_round(self, round_id: str = "autumn") -> None:
+        text = self.source.read_text(encoding="utf-8")
+        start = text.index(f"\n  - id: {round_id}\n") + 1
+        end = text.index("\n  - id: ", start) + 1
+        self.source.write_text(text[:start] + text[end:], encoding="utf-8")
+
+    def sequences(self) -> dict[tuple[str, bytes], str]:
+        return {key: prop(block, "SEQUENCE") for key, block in events(self.out).items()}
+
+
+@pytest.fixture
+def record(tmp_path) -> Record:
+    return Record(tmp_path)
+
+
+DAMAGED_MANIFESTS = {
+    "missing": None,
+    "nested brackets": b"[" * 100_000 + b"]" * 100_000,
+    "path a list": b'{"feeds":[{"path":["all.ics"]}]}',
+    "entry without path": b'{"feeds":[{"kind":"combined"}], "files": {}}',
+    "not an object": b'"feeds"',
+    "wrong types": b'{"feeds": 3, "files": [], "fingerprint": 7}',
+    "cut short": b'{"format": 1, "feeds": [',
+    "empty": b"",
+}
+
+
+def damage(out: Path, data: bytes | None) -> None:
+    (out / "feeds.json").unlink()
+    if data is not None:
+        (out / "feeds.json").write_bytes(data)
+
+
+@pytest.mark.parametrize("data", DAMAGED_MANIFESTS.values(), ids=DAMAGED_MANIFESTS.keys())
+def test_without_a_good_manifest_deleting_a_round_is_still_refused(record, data):
+    damage(record.out, data)
+    before = snapshot(record.out)
+    record.delete_round()
+    with pytest.raises(RemovalRefused) as refused:
+        record.export()
+    assert "round/autumn.ics" in str(refused.value)
+    assert snapshot(record.out) == before
+
+
+@pytest.mark.parametrize("data", DAMAGED_MANIFESTS.values(), ids=DAMAGED_MANIFESTS.keys())
+def test_without_a_good_manifest_the_cli_explains_and_never_tracebacks(record, data):
+    damage(record.out, data)
+    record.delete_round()
+    for command in (["export"], ["export", "--check"], ["diff"]):
+        result = CliRunner().invoke(
+            cli, [*command, str(record.source), "--out", str(record.out)],
+            env={"SOURCE_DATE_EPOCH": str(record.clock)},
+        )
+        assert result.exit_code == 1, result.output
+        assert isinstance(result.exception, SystemExit), result.exception
+        assert "Traceback" not in result.output
+        if data is not None:
+            assert "feeds.json is damaged" in result.stderr
+
+
+def test_without_the_manifest_sequence_never_decreases_and_nothing_is_new(record):
+    record.edit("first_day: 2026-03-07", "first_day: 2026-03-06")
+    record.export()
+    moved = record.sequences()
+    assert "1" in moved.values()
+    before = snapshot(record.out)
+    damage(record.out, None)
+    outcome = record.export()
+    assert outcome.changes == [] and outcome.written == ["feeds.json"]
+    assert record.sequences() == moved
+    assert {p: d for p, d in snapshot(record.out).items() if p != "feeds.json"} == {
+        p: d for p, d in before.items() if p != "feeds.json"
+    }
+    record.edit("first_day: 2026-03-06", "first_day: 2026-03-05")
+    damage(record.out, b"[" * 100_000)
+    record.export()
+    assert all(int(record.sequences()[key]) >= int(moved[key]) for key in moved)
+
+
+def test_without_the_manifest_an_allowed_removal_deletes_the_orphan_feed(record):
+    damage(record.out, None)
+    record.delete_round()
+    outcome = record.export(allow_removal=True)
+    assert "round/autumn.ics" in outcome.removed
+    assert not (record.out / "round" / "autumn.ics").exists()
+
+
+def test_an_event_is_known_if_any_feed_holds_it(record):
+    record.edit("first_day: 2026-03-07", "first_day: 2026-03-06")
+    record.export()
+    moved = record.sequences()
+    # all.ics cut short, then garbage: each of its events is in a round feed too
+    for damaged in ((record.out / "all.ics").read_bytes()[:300], b"\x00\xff not a calendar"):
+        (record.out / "all.ics").write_bytes(damaged)
+        outcome = record.export()
+        assert outcome.changes == [] and outcome.written == ["all.ics"]
+        assert record.sequences() == moved
+
+
+def test_files_rallycal_did_not_write_are_not_the_record(record):
+    """An .ics file named like a feed but without rallycal's PRODID is someone else's."""
+    theirs = b"BEGIN:VCALENDAR\r\nPRODID:-//someone//else//EN\r\nEND:VCALENDAR\r\n"
+    (record.out / "class" / "notes.ics").write_bytes(theirs)
+    (record.out / "round" / "notes.ics").write_bytes(theirs)
+    damage(record.out, None)
+    outcome = record.export(allow_removal=True)
+    assert outcome.removed == []
+    assert (record.out / "class" / "notes.ics").read_bytes() == theirs
+
+
+def test_season_archive_folders_are_part_of_the_record(record):
+    (record.out / "2025" / "round").mkdir(parents=True)
+    old = (record.out / "round" / "winter.ics").read_bytes().replace(b".2026.", b".2025.")
+    (record.out / "2025" / "round" / "winter.ics").write_bytes(old)
+    damage(record.out, None)
+    with pytest.raises(RemovalRefused, match=r"feed 2025/round/winter\.ics"):
+        record.export()
+
+
+def test_sequence_stops_at_rfc_5545s_maximum_and_says_so(record):
+    for path in record.out.rglob("*.ics"):
+        data = path.read_bytes()
+        path.write_bytes(data.replace(b"SEQUENCE:0\r\n", b"SEQUENCE:2147483647\r\n"))
+    record.edit("first_day: 2026-03-07", "first_day: 2026-03-06")
+    outcome = record.export()
+    assert b"SEQUENCE:2147483648" not in (record.out / "all.ics").read_bytes()
+    assert set(record.sequences().values()) == {"2147483647"}
+    assert outcome.warnings and all("2147483647" in w for w in outcome.warnings)
+    result = CliRunner().invoke(
+        cli, ["diff", str(record.source), "--out", str(record.out)],
+    )
+    assert result.exit_code == 0

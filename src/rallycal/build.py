@@ -12,7 +12,9 @@ from datetime import datetime
 
 from rallycal import ics
 from rallycal.feeds import Entry, Feed, plan
+from rallycal.fingerprint import zones
 from rallycal.history import (
+    MAX_SEQUENCE,
     Difference,
     Publication,
     PublishedEvent,
@@ -39,6 +41,7 @@ class EventChange:
     year: int = 0  # the season, round and schedule item the event is about
     round_id: str = ""
     item_id: str | None = None
+    capped: bool = False  # changed, but its SEQUENCE is at the maximum and cannot rise
 
     @property
     def subject(self) -> tuple[int, str, str | None]:
@@ -65,6 +68,7 @@ class Build:
     published: tuple[PublishedFeed, ...] = ()  # the manifest's feed entries
     changes: list[EventChange] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def build(season: Season, previous: Publication, now: datetime, fingerprint: str) -> Build:
@@ -92,8 +96,9 @@ def build(season: Season, previous: Publication, now: datetime, fingerprint: str
         files[feed.path] = ics.calendar(season, feed, events)
     files[PAGE] = index_page(season, feeds)
     published = published_feeds(season, feeds, files, previous.manifest, now)
-    files[MANIFEST] = manifest(season, published, files, fingerprint)
+    files[MANIFEST] = manifest(season, published, files, fingerprint, zones(season))
     result = Build(season, feeds, files, published, changes)
+    result.warnings = [_capped(c) for c in changes if c.capped]
     _removals(result, previous, in_feeds)
     return result
 
@@ -122,6 +127,10 @@ def _event(
             season.year,
             entry.round.id,
             entry.item.id if entry.item else None,
+            capped=old is not None
+            and old.stamp is not None
+            and state == "changed"
+            and stamp.sequence <= old.stamp.sequence,
         )
     return ics.assemble_event(body, stamp), change
 
@@ -167,6 +176,14 @@ def _subject_of_uid(uid: str) -> tuple[int, str, str | None]:
     round_id = parts[2] if len(parts) > 2 else uid
     item_id = parts[4] if len(parts) > 4 and parts[3] == "item" else None
     return year, round_id, item_id
+
+
+def _capped(change: EventChange) -> str:
+    return (
+        f"{change.title} ({change.uid}) changed, but its SEQUENCE is already at RFC 5545's "
+        f"maximum, {MAX_SEQUENCE}, and stays there: calendar apps that look only at "
+        "SEQUENCE (Google Calendar) may not show this change"
+    )
 
 
 def _title(event: PublishedEvent) -> str:

@@ -137,6 +137,8 @@ def export(
     outcome = run_export(
         source, out_dir, base_url=base_url, allow_removal=allow_removal, dry_run=check
     )
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
     _show(outcome, quiet=quiet, as_json=as_json, table=not check)
     if check and outcome.stale:
         if not as_json:
@@ -156,7 +158,17 @@ def diff(source: str, out_dir: str, base_url: str | None, as_json: bool) -> None
     from rallycal.publish import export as run_export
 
     outcome = run_export(source, out_dir, base_url=base_url, dry_run=True)
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
     _show(outcome, quiet=False, as_json=as_json, table=False)
+    if outcome.refused:  # what export would refuse: exit 1, as export would
+        if not as_json:
+            click.echo(
+                "export would stop: published events or feeds would disappear "
+                "(cancel them instead, or export with --allow-removal)",
+                err=True,
+            )
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()

@@ -5,19 +5,33 @@ event, by UID, on what a subscriber sees (every property but the stamps). An
 unchanged event keeps its SEQUENCE, DTSTAMP and LAST-MODIFIED byte for byte; a
 changed one gets SEQUENCE + 1 and this export's time; a new one starts at 0. The
 same comparison yields the change report and the list of what would vanish.
+
+The feeds on disk are the record, not the manifest: `read_publication` walks the
+output folder's layout for every feed rallycal wrote, whether or not `feeds.json`
+lists it (it may be gone or damaged), and an event is known if any feed holds it.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 from rallycal.ics import Stamp
 from rallycal.manifest import Manifest
 from rallycal.wording import day_span
 
 STAMP_PROPERTIES = frozenset({"SEQUENCE", "DTSTAMP", "LAST-MODIFIED"})
+MAX_SEQUENCE = 2**31 - 1  # RFC 5545's INTEGER: SEQUENCE never goes past it
+MAX_FEED_BYTES = 256 * 1024 * 1024  # a published feed larger than this is not one of ours
+PRODID_LINE = b"PRODID:-//rallycal//"
+# The names rallycal gives its feeds: all.ics and kind/id.ics, optionally in a season's
+# archive folder (YEAR/...). Only such files are read as the record, or ever deleted.
+OWN_FEED = re.compile(r"(?:[0-9]{4}/)?(?:all|(?:class|team|round)/[a-z0-9][a-z0-9-]*)\.ics")
 _FOLD = re.compile(r"\r\n[ \t]")
 _NAME_END = re.compile(r"[;:]")
 
@@ -51,7 +65,8 @@ class Publication:
     manifest: Manifest | None = None  # the last `feeds.json`, when it could be read
 
     def add_feed(self, path: str, data: bytes) -> None:
-        """Record the events of one published feed file."""
+        """Record the events of one published feed file (of any quality: a damaged one
+        adds what can be read of it, and never hides an event another feed holds)."""
         events = parse_events(data)
         self.feeds[path] = tuple(event.uid for event in events)
         for event in events:
@@ -95,7 +110,77 @@ def restamp(
         return Stamp(0, now), "added" if old is None else "changed"
     if old.visible == visible:
         return old.stamp, "unchanged"
-    return Stamp(old.stamp.sequence + 1, max(now, old.stamp.changed)), "changed"
+    sequence = min(old.stamp.sequence + 1, MAX_SEQUENCE)
+    return Stamp(sequence, max(now, old.stamp.changed)), "changed"
+
+
+def read_publication(out: Path, manifest: Manifest | None) -> Publication:
+    """The last publication in `out`: every feed rallycal wrote there, read from disk.
+
+    A feed the manifest lists but that cannot be read still counts as published (its
+    path is protected from silent removal); its events are known from the other feeds.
+    """
+    publication = Publication(manifest=manifest)
+    listed = {feed.path for feed in manifest.feeds} if manifest else set()
+    for path in sorted(listed | set(own_feeds(out))):
+        if not OWN_FEED.fullmatch(path):
+            continue
+        data = read_feed(out / path)
+        if data is not None and (path in listed or PRODID_LINE in data[:4096]):
+            publication.add_feed(path, data)
+        elif path in listed:
+            publication.feeds[path] = ()
+    return publication
+
+
+def own_feeds(out: Path) -> Iterator[str]:
+    """The paths of the files in `out` named as rallycal names its feeds (not following links)."""
+    for folder in _folders(out):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            path = (folder / name).relative_to(out).as_posix()
+            if OWN_FEED.fullmatch(path):
+                yield path
+
+
+def read_feed(path: Path) -> bytes | None:
+    """A feed's bytes, or None for anything that is not a readable regular file of sane size."""
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FEED_BYTES:
+            return None
+        with os.fdopen(os.dup(fd), "rb") as file:
+            return file.read(MAX_FEED_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _folders(out: Path) -> Iterator[Path]:
+    """`out` and the folders below it that can hold feeds: kind/ and YEAR/ and YEAR/kind/."""
+    yield out
+    for name in ("class", "team", "round"):
+        if _real_folder(out / name):
+            yield out / name
+    try:
+        years = sorted(n for n in os.listdir(out) if re.fullmatch(r"[0-9]{4}", n))
+    except OSError:
+        return
+    for year in years:
+        if _real_folder(out / year):
+            yield out / year
+            for name in ("class", "team", "round"):
+                if _real_folder(out / year / name):
+                    yield out / year / name
 
 
 @dataclass(frozen=True)
@@ -136,6 +221,10 @@ def _published(lines: list[str]) -> PublishedEvent:
             uid = value
         visible.append(line)
     return PublishedEvent(uid, tuple(visible), _parse_stamp(stamp))
+
+
+def _real_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 def _name(line: str) -> str:

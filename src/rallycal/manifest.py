@@ -52,21 +52,20 @@ class PublishedFeed:
 class Manifest:
     """What the exporter reads back from the last `feeds.json`.
 
-    Read, never trusted: entries of the wrong shape are left out (and `intact` is then
-    false, so the fingerprint shortcut is not taken), and paths are checked by the caller.
+    Read, never trusted: entries of the wrong shape are left out (`problem` then says
+    what was wrong), and paths are checked by the caller.
     """
 
     feeds: tuple[PublishedFeed, ...]
     files: dict[str, str]  # path -> sha256
     fingerprint: str | None
-    intact: bool = True
+    zones: tuple[str, ...] | None = None  # the time zones the fingerprint covers
+    problem: str | None = None  # what was left out as damaged, if anything
 
-    def feed(self, path: str) -> PublishedFeed | None:
-        """The entry of the feed at `path`, if the manifest lists one."""
-        for entry in self.feeds:
-            if entry.path == path:
-                return entry
-        return None
+    @property
+    def intact(self) -> bool:
+        """Whether it is whole, as this version writes it (the fingerprint shortcut's test)."""
+        return self.problem is None and self.fingerprint is not None and self.zones is not None
 
 
 class DamagedManifest(ValueError):
@@ -86,22 +85,28 @@ def read_manifest(data: bytes) -> Manifest:
     feeds = [_feed(entry) for entry in document["feeds"]]
     files = document.get("files")
     fingerprint = document.get("fingerprint")
+    zones = document.get("zones")
     known_files = {
         path: digest
         for path, digest in (files.items() if isinstance(files, dict) else ())
         if isinstance(path, str) and isinstance(digest, str)
     }
-    intact = (
-        None not in feeds
-        and isinstance(files, dict)
-        and len(known_files) == len(files)
-        and isinstance(fingerprint, str)
-    )
+    problems = []
+    if None in feeds:
+        problems.append(f"{feeds.count(None)} of its feed entries are not as rallycal writes them")
+    if not isinstance(files, dict) or len(known_files) != len(files):
+        problems.append("its list of files is not as rallycal writes it")
+    if not isinstance(fingerprint, (str, type(None))):
+        problems.append("its fingerprint is not a text")
+    zones_ok = isinstance(zones, list) and all(isinstance(zone, str) for zone in zones)
+    if zones is not None and not zones_ok:
+        problems.append("its list of time zones is not a list of names")
     return Manifest(
         tuple(feed for feed in feeds if feed is not None),
         known_files,
         fingerprint if isinstance(fingerprint, str) else None,
-        intact,
+        tuple(zones) if zones_ok and isinstance(zones, list) else None,
+        "; ".join(problems) or None,
     )
 
 
@@ -168,6 +173,7 @@ def manifest(
     entries: tuple[PublishedFeed, ...],
     files: dict[str, bytes],
     fingerprint: str,
+    zones: tuple[str, ...],
 ) -> bytes:
     """The bytes of `feeds.json` for this build (`files`: every other output file)."""
     series = season.series
@@ -179,5 +185,6 @@ def manifest(
         "feeds": [entry.as_json() for entry in entries],
         "files": {path: hashlib.sha256(files[path]).hexdigest() for path in sorted(files)},
         "fingerprint": fingerprint,
+        "zones": list(zones),
     }
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

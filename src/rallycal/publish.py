@@ -1,13 +1,18 @@
 """Bringing the output folder up to date, safely.
 
 * Nothing is written unless the whole build succeeded and nothing published would
-  vanish without `allow_removal`.
-* Every changed file is first written in full to a temporary file beside it; only
-  when all of them are written are they moved into place with `os.replace`, the
-  manifest last. A crash leaves each file either old or new, never cut short; the
-  next export sweeps up its leftover temporary files.
-* Unchanged files are not rewritten. The exporter deletes only files its previous
-  manifest says it wrote, and never writes outside the output folder.
+  vanish without `allow_removal`. What was published is read from the feeds in the
+  folder (`history.read_publication`), so a lost or damaged `feeds.json` protects
+  nothing less.
+* The changed files are written all or nothing (`atomic.apply`: temporary files beside
+  their targets, then moved into place with the old versions kept until the change is
+  durable on disk; any failure moves every old version back), the manifest last.
+* Unchanged files are not rewritten. The exporter deletes only files it wrote (named as
+  rallycal names its feeds, and listed in its manifest or carrying its PRODID), and never
+  writes outside the output folder.
+* The fingerprint only lets an export skip work: when it does not match, the export
+  builds and compares bytes exactly as a dry run (`export --check`) does, and a manifest
+  that differs only in its fingerprint does not make the folder stale.
 * One export at a time per folder: an exclusive lock on the folder itself.
 """
 
@@ -15,29 +20,30 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
+import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rallycal import __version__
+from rallycal import atomic
 from rallycal.build import PAGE, Build, EventChange, Removal, build
 from rallycal.errors import PublishError, RallycalError, RemovalRefused
-from rallycal.history import Publication
+from rallycal.fingerprint import fingerprint, zones
+from rallycal.history import OWN_FEED, Publication, own_feeds, read_feed, read_publication
 from rallycal.manifest import MANIFEST, DamagedManifest, Manifest, PublishedFeed, read_manifest
 from rallycal.source import normalise_base_url, parse, read_source
 
 if sys.platform != "win32":
     import fcntl
 
-TEMP_SUFFIX = ".rallycal-tmp"
-FILE_MODE = 0o644
+TEMP_SUFFIX = atomic.TEMP_SUFFIX
 _SAFE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
-_OWN_FILE = re.compile(rf"(all|(class|team|round)/[a-z0-9][a-z0-9-]*)\.ics|{re.escape(PAGE)}")
+_UNSTAMPED = ("fingerprint", "zones")  # manifest keys that say how, not what, was published
 
 
 @dataclass
@@ -51,6 +57,8 @@ class Outcome:
     removed: list[str] = field(default_factory=list)
     changes: list[EventChange] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
+    refused: bool = False  # the removals need --allow-removal: a real export would stop
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -85,28 +93,28 @@ def export(
     data = read_source(source)
     if base_url is not None:
         base_url = normalise_base_url(base_url)
-    fingerprint = _fingerprint(data, base_url)
     out = Path(out_dir)
     with _locked(out, create=not dry_run):
         if not dry_run:
             _sweep_temp_files(out)
-        previous_manifest = _read_manifest(out)
-        owned = _owned_files(previous_manifest)
-        if (
-            not dry_run
-            and previous_manifest is not None
-            and _up_to_date(out, previous_manifest, owned, fingerprint)
-        ):
-            return Outcome(out_dir, previous_manifest.feeds, unchanged=sorted(owned))
+        manifest, warnings = _read_manifest(out)
+        if not dry_run and manifest is not None and _up_to_date(out, manifest, data, base_url):
+            return Outcome(out_dir, manifest.feeds, unchanged=sorted(manifest.files))  # all own
         season = parse(data, source)
         if base_url is not None:
             season = season.with_base_url(base_url)
-        result = build(season, _read_publication(out, previous_manifest), now, fingerprint)
-        if result.removals and not allow_removal and not dry_run:
-            raise RemovalRefused(removal_message(result.removals, source))
-        outcome = _plan_writes(out, owned, result)
-        if not dry_run:
-            _write(out, result.files, outcome)
+        publication = read_publication(out, manifest)
+        digest = fingerprint(data, base_url, zones(season))
+        result = build(season, publication, now, digest)
+        refused = bool(result.removals) and not allow_removal
+        if refused and not dry_run:
+            notes = [f"warning: {warning}" for warning in warnings]
+            raise RemovalRefused("\n".join([*notes, removal_message(result.removals, source)]))
+        outcome = _plan_writes(out, _owned_files(manifest, publication), result)
+        outcome.refused = refused
+        outcome.warnings = warnings + result.warnings
+        if not dry_run and outcome.stale:
+            atomic.apply(out, _changes(outcome, result))
         return outcome
 
 
@@ -125,19 +133,6 @@ def removal_message(removals: list[Removal], source: str) -> str:
     lines.append("To remove them anyway, run the export again with --allow-removal.")
     lines.append("Nothing was written.")
     return "\n".join(lines)
-
-
-def _fingerprint(data: bytes, base_url: str | None) -> str:
-    """Everything an export's output depends on, besides the last publication."""
-    digest = hashlib.sha256()
-    digest.update(f"rallycal {__version__}\0{base_url}\0".encode())
-    package = Path(__file__).parent
-    for file in sorted(package.rglob("*")):
-        if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
-            name = file.relative_to(package).as_posix()
-            digest.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
-    digest.update(data)
-    return digest.hexdigest()
 
 
 @contextlib.contextmanager
@@ -166,40 +161,52 @@ def _locked(out: Path, *, create: bool) -> Iterator[None]:
         os.close(fd)
 
 
-def _read_manifest(out: Path) -> Manifest | None:
+def _read_manifest(out: Path) -> tuple[Manifest | None, list[str]]:
+    """The last manifest, or None (with a warning saying why, if it was there)."""
     path = out / MANIFEST
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise PublishError(
-            f"{path}: cannot read the last export's manifest ({error.strerror}); "
-            "restore it, or move the output folder away to start afresh"
-        ) from None
-    try:
-        return read_manifest(data)
-    except DamagedManifest as error:
-        raise PublishError(
-            f"{path}: cannot read the last export's manifest: {error}; "
-            "restore it, or move it away to start afresh"
-        ) from None
+    if not os.path.lexists(path):
+        return None, []
+    data = read_feed(path)
+    problem = "it cannot be read as a file" if data is None else ""
+    if data is not None:
+        try:
+            manifest = read_manifest(data)
+        except DamagedManifest as error:
+            problem = str(error)
+        else:
+            if manifest.problem is None:
+                return manifest, []
+            return manifest, [
+                f"{path} is damaged ({manifest.problem}): the last publication was read "
+                "from the feeds themselves, and a new manifest replaces it"
+            ]
+    return None, [
+        f"{path} is damaged ({problem}): the last publication was read from the feeds "
+        "themselves, and a new manifest replaces it"
+    ]
 
 
-def _owned_files(manifest: Manifest | None) -> dict[str, str]:
-    """The files the last export wrote (path -> sha256): only names rallycal gives its files.
+def _owned_files(manifest: Manifest | None, publication: Publication) -> set[str]:
+    """The files the last export wrote: only names rallycal gives its files.
 
     The manifest is read, not trusted: a path in it that rallycal could not have
     written (the source, a host's 404.html) is never deleted.
     """
-    files = manifest.files if manifest else {}
-    return {p: d for p, d in files.items() if _OWN_FILE.fullmatch(p)}
+    listed = manifest.files if manifest else {}
+    return {p for p in [*listed, *publication.feeds] if OWN_FEED.fullmatch(p) or p == PAGE}
 
 
-def _up_to_date(out: Path, manifest: Manifest, owned: dict[str, str], fingerprint: str) -> bool:
-    if not manifest.intact or manifest.fingerprint != fingerprint:
+def _up_to_date(out: Path, manifest: Manifest, data: bytes, base_url: str | None) -> bool:
+    """Whether the last export had these very inputs and its files are still as it wrote them."""
+    if not manifest.intact or manifest.fingerprint != fingerprint(
+        data, base_url, manifest.zones or ()
+    ):
         return False
-    for path, digest in owned.items():
+    if not all(OWN_FEED.fullmatch(p) or p == PAGE for p in manifest.files):
+        return False  # a path rallycal never writes: never read, and a full build then
+    if not set(own_feeds(out)) <= manifest.files.keys():
+        return False  # a feed on disk the manifest does not know of: the build decides
+    for path, digest in manifest.files.items():
         try:
             if hashlib.sha256((out / path).read_bytes()).hexdigest() != digest:
                 return False
@@ -208,82 +215,82 @@ def _up_to_date(out: Path, manifest: Manifest, owned: dict[str, str], fingerprin
     return True
 
 
-def _read_publication(out: Path, manifest: Manifest | None) -> Publication:
-    publication = Publication(manifest=manifest)
-    for entry in manifest.feeds if manifest else ():
-        if not _is_safe(entry.path):
-            continue
-        try:
-            publication.add_feed(entry.path, (out / entry.path).read_bytes())
-        except OSError:
-            continue  # a feed deleted by hand: its events count as new
-    return publication
-
-
-def _plan_writes(out: Path, owned: dict[str, str], result: Build) -> Outcome:
+def _plan_writes(out: Path, owned: set[str], result: Build) -> Outcome:
     outcome = Outcome(
         str(out), result.published, changes=result.changes, removals=result.removals
     )
     for path, data in result.files.items():
-        target = _target(out, path)
-        try:
-            same = target.read_bytes() == data
-        except OSError:
-            same = False
+        old = _current(_target(out, path))
+        same = old == data or (
+            path == MANIFEST and _same_but_stamps(old, data) and outcome.written == []
+        )
         (outcome.unchanged if same else outcome.written).append(path)
-    outcome.removed = sorted(p for p in owned if p not in result.files and (out / p).is_file())
+    outcome.removed = sorted(
+        p for p in owned if p not in result.files and os.path.lexists(_target(out, p))
+    )
+    if outcome.removed and MANIFEST in outcome.unchanged:
+        outcome.unchanged.remove(MANIFEST)
+        outcome.written.append(MANIFEST)
     return outcome
 
 
-def _write(out: Path, files: dict[str, bytes], outcome: Outcome) -> None:
-    """All new contents to temporary files first, then into place; the manifest last."""
-    order = sorted(outcome.written, key=lambda p: p == MANIFEST)
-    temps: list[tuple[str, Path]] = []
-    path = ""
-    try:
-        for path in order:
-            temps.append((path, _write_temp(_target(out, path), files[path])))
-        for path, temp in temps:
-            if path == MANIFEST:
-                for stale in outcome.removed:
-                    _target(out, stale).unlink(missing_ok=True)
-            os.replace(temp, _target(out, path))
-    except OSError as error:
-        for _, temp in temps:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-        raise PublishError(
-            f"{out}: cannot write {path}: {error.strerror or error}; "
-            "the files already in place were left as they were"
-        ) from None
+def _changes(outcome: Outcome, result: Build) -> list[tuple[str, bytes | None]]:
+    """What to write and delete, in order: the feeds and page, the removals, the manifest."""
+    changes: list[tuple[str, bytes | None]] = [
+        (path, result.files[path]) for path in outcome.written if path != MANIFEST
+    ]
+    changes += [(path, None) for path in outcome.removed]
+    if MANIFEST in outcome.written:
+        changes.append((MANIFEST, result.files[MANIFEST]))
+    return changes
 
 
-def _write_temp(target: Path, data: bytes) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
+def _current(target: Path) -> bytes | None:
+    """What is at `target` now, if it is a regular file."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(name, FILE_MODE)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
-    return Path(name)
+        info = os.lstat(target)
+    except OSError:
+        return None
+    return read_feed(target) if stat.S_ISREG(info.st_mode) else None
+
+
+def _same_but_stamps(old: bytes | None, new: bytes) -> bool:
+    """Whether two manifests say the same but for how the output was made."""
+    if old is None:
+        return False
+    try:
+        before, after = json.loads(old), json.loads(new)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return False
+    for key in _UNSTAMPED:
+        before.pop(key, None)
+        after.pop(key, None)
+    return bool(before == after)
 
 
 def _sweep_temp_files(out: Path) -> None:
     """Remove temporary files an interrupted export left behind (only ours)."""
-    for folder in (out, out / "class", out / "team", out / "round"):
-        if folder.is_dir() and not folder.is_symlink():
-            for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+    for folder in _layout_folders(out):
+        for leftover in atomic.temp_files(folder):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _layout_folders(out: Path) -> Iterator[Path]:
+    yield out
+    yield from sorted({(out / path).parent for path in own_feeds(out)} - {out})
+    for name in ("class", "team", "round"):
+        if (out / name).is_dir() and not (out / name).is_symlink():
+            yield out / name
 
 
 def _is_safe(path: str) -> bool:
+    """A plain relative name: `name`, `folder/name`, or `YEAR/folder/name` (a season archive)."""
     parts = path.split("/")
-    return 0 < len(parts) <= 2 and all(
+    deep = len(parts) == 3 and re.fullmatch(r"[0-9]{4}", parts[0]) is not None
+    return (0 < len(parts) <= 2 or deep) and all(
         _SAFE_PART.match(part) and ".." not in part for part in parts
     )
 
@@ -293,6 +300,9 @@ def _target(out: Path, path: str) -> Path:
     target = out / path
     if not _is_safe(path):
         raise PublishError(f"refusing to write {path!r}: not a plain file name inside {out}")
-    if target.parent != out and target.parent.is_symlink():
-        raise PublishError(f"refusing to write {target}: {target.parent} is a symbolic link")
+    for folder in target.parents:
+        if folder == out:
+            break
+        if folder.is_symlink():
+            raise PublishError(f"refusing to write {target}: {folder} is a symbolic link")
     return target

@@ -80,6 +80,8 @@ def as_json(outcome: Outcome) -> dict[str, Any]:
             }
             for c in outcome.changes
         ],
+        "refused": outcome.refused,
+        "warnings": outcome.warnings,
         "removals": [
             {"path": r.path, "uid": r.uid, "title": r.title} for r in outcome.removals
         ],

@@ -1,0 +1,319 @@
+"""Changing many files of one folder all or nothing, and durably.
+
+`os.replace` is atomic for one file, not for a folder, so `apply` makes a folder-wide
+change out of single-file steps it can undo:
+
+1. Every target is checked first (a folder where a file should be, a symbolic link,
+   an immutable or append-only file, a folder that is not a real folder): any of these
+   stops the change before anything is written.
+2. Every new content goes to a temporary file beside its target.
+3. The temporary files reach the disk (see `Durability`), then each is moved into
+   place; before a file is replaced or deleted, a hard link to its old version is kept
+   (or its bytes, where the file system has no hard links).
+4. The folder entries reach the disk; the change is then done and the old versions go.
+
+Any failure in steps 2 to 4 moves every old version back, deletes what was new and
+removes the temporary files, so the folder is exactly as it was; the error says so,
+or, if undoing failed too, which file is in which state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import secrets
+import stat
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rallycal.errors import PublishError
+
+TEMP_SUFFIX = ".rallycal-tmp"  # temporary files and kept old versions: swept by the next export
+FILE_MODE = 0o644  # files a web server publishes (mkstemp makes 0600)
+_IMMUTABLE = 0x10 | 0x20  # Linux FS_IMMUTABLE_FL | FS_APPEND_FL
+_GET_FLAGS = 0x80086601  # Linux FS_IOC_GETFLAGS
+_NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+@dataclass
+class _Done:
+    """One step taken, and how to undo it."""
+
+    path: str
+    link: Path | None = None  # a hard link to the old version
+    old: bytes | None = None  # or its bytes; neither: the file is new
+
+
+@dataclass
+class _Change:
+    out: Path
+    temps: dict[str, Path] = field(default_factory=dict)
+    created: list[Path] = field(default_factory=list)  # folders made for new files
+    done: list[_Done] = field(default_factory=list)
+    folders: set[Path] = field(default_factory=set)  # folders whose entries changed
+
+
+def apply(out: Path, changes: list[tuple[str, bytes | None]]) -> None:
+    """Write (bytes) or delete (None) each relative path under `out`, in order, all or nothing."""
+    check_targets(out, changes)
+    change = _Change(out)
+    step = ("write", "")
+    try:
+        for path, data in changes:
+            if data is not None:
+                step = ("write", path)
+                change.temps[path] = _write_temp(change, path, data)
+        step = ("save", "the new files to the disk")
+        _sync(change, entries=False)
+        for path, data in changes:
+            step = ("replace" if data is not None else "delete", path)
+            _move(change, path, data is not None)
+        step = ("save", "the folder's entries to the disk")
+        _sync(change, entries=True)
+    except OSError as error:
+        raise PublishError(_failure(change, step, error)) from None
+    except BaseException:  # interrupted: undo, then let it through
+        _undo(change)
+        raise
+    for done in change.done:
+        if done.link is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(done.link)
+
+
+def check_targets(out: Path, changes: list[tuple[str, bytes | None]]) -> None:
+    """Refuse, before anything is written, a change that could only fail halfway."""
+    for path, data in changes:
+        target = out / path
+        for folder in reversed(target.parents):
+            if folder == out or out not in folder.parents:
+                continue
+            if folder.is_symlink():
+                raise PublishError(f"refusing to write {target}: {folder} is a symbolic link")
+            if folder.exists() and not folder.is_dir():
+                raise PublishError(f"{out}: cannot write {path}: {folder} is not a folder; "
+                                   f"nothing was written")
+        try:
+            info = os.lstat(target)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise PublishError(f"{out}: cannot write {path}: {error.strerror}; "
+                               "nothing was written") from None
+        what = "replace" if data is not None else "delete"
+        if stat.S_ISDIR(info.st_mode):
+            problem = "a folder is in its place"
+        elif not stat.S_ISREG(info.st_mode):
+            problem = "it is not a regular file (a symbolic link or a special file)"
+        elif _immutable(target, info):
+            problem = "it is marked immutable or append-only (chattr -i / chflags)"
+        else:
+            continue
+        raise PublishError(f"{out}: cannot {what} {path}: {problem}; nothing was written")
+
+
+def temp_files(folder: Path) -> Iterator[Path]:
+    """The temporary files (and kept old versions) an interrupted change left in `folder`."""
+    yield from folder.glob(f".*{TEMP_SUFFIX}")
+
+
+def _write_temp(change: _Change, path: str, data: bytes) -> Path:
+    target = change.out / path
+    for folder in reversed(target.parents):
+        if change.out in folder.parents and not folder.exists():
+            os.mkdir(folder)
+            change.created.append(folder)
+            change.folders.update((folder, folder.parent))
+    temp = _fresh_name(target)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    change.temps[path] = temp
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fchmod(fd, FILE_MODE)
+        if not Durability.whole_file_system:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    return temp
+
+
+def _move(change: _Change, path: str, write: bool) -> None:
+    target = change.out / path
+    done = _Done(path)
+    if os.path.lexists(target):
+        done.link = _fresh_name(target)
+        try:
+            os.link(target, done.link, follow_symlinks=False)
+        except OSError as error:
+            if error.errno not in _NO_LINKS:
+                raise
+            done.link = None
+            done.old = target.read_bytes()
+    change.done.append(done)
+    change.folders.add(target.parent)
+    if write:
+        os.replace(change.temps[path], target)
+        del change.temps[path]
+    else:
+        os.unlink(target)
+
+
+def _sync(change: _Change, *, entries: bool) -> None:
+    """Make the new files (then, with `entries`, the folder entries) durable, the cheaper
+    way available: one syncfs per file system, or (files fsynced as written) each folder."""
+    if Durability.whole_file_system:
+        devices: dict[int, Path] = {}
+        for folder in {change.out, *change.folders}:
+            devices.setdefault(os.stat(folder).st_dev, folder)
+        for folder in devices.values():
+            Durability.syncfs(folder)
+    elif entries:
+        for folder in sorted(change.folders | {change.out}):
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _failure(change: _Change, step: tuple[str, str], error: OSError) -> str:
+    """Undo every step taken, and say truthfully what state the folder is in."""
+    verb, path = step
+    reason = f"{change.out}: cannot {verb} {path}: {error.strerror or error}"
+    stuck = _undo(change)
+    if not stuck:
+        return f"{reason}; {change.out} was left exactly as it was"
+    lines = [f"{reason}; undoing the export failed too, so {change.out} is NOT as it was:"]
+    lines += [f"  {line}" for line in stuck]
+    lines.append("Restore these files from the kept copies (or from version control) "
+                 "before exporting again: the next export removes leftover temporary files.")
+    return "\n".join(lines)
+
+
+def _undo(change: _Change) -> list[str]:
+    """Put every old version back; what could not be, said file by file."""
+    stuck: list[str] = []
+    for done in reversed(change.done):
+        target = change.out / done.path
+        if _still_old(target, done):  # the failing step had not reached this file
+            if done.link is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(done.link)
+            continue
+        try:
+            _restore(target, done)
+        except OSError as error:
+            kept = f" (the old version is kept in {done.link})" if done.link else ""
+            now = "the new version" if os.path.lexists(target) else "missing"
+            stuck.append(f"{done.path}: {now}, not restored: {error.strerror or error}{kept}")
+    for temp in change.temps.values():
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+    for folder in reversed(change.created):
+        try:
+            os.rmdir(folder)
+        except OSError as error:
+            stuck.append(f"{folder}: a folder this export made, not removed: {error.strerror}")
+    with contextlib.suppress(OSError):
+        _sync(change, entries=True)
+    return stuck
+
+
+def _restore(target: Path, done: _Done) -> None:
+    if done.link is not None:
+        os.replace(done.link, target)
+    elif done.old is not None:
+        temp = _fresh_name(target)
+        try:
+            temp.write_bytes(done.old)
+            os.chmod(temp, FILE_MODE)
+            os.replace(temp, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+    else:
+        os.unlink(target)
+
+
+def _still_old(target: Path, done: _Done) -> bool:
+    try:
+        if done.link is not None:
+            return os.path.samefile(target, done.link)
+        if done.old is not None:
+            return target.read_bytes() == done.old
+        return not os.path.lexists(target)
+    except OSError:
+        return False
+
+
+def _fresh_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+def _immutable(target: Path, info: os.stat_result) -> bool:
+    """Whether the file's flags forbid replacing it (Linux attributes, BSD/macOS flags)."""
+    flags = getattr(info, "st_flags", 0)
+    if flags & (stat.UF_IMMUTABLE | stat.UF_APPEND | stat.SF_IMMUTABLE | stat.SF_APPEND):
+        return True
+    if sys.platform != "linux":
+        return False
+    import array
+    import fcntl
+
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        buffer = array.array("l", [0])
+        fcntl.ioctl(fd, _GET_FLAGS, buffer, True)
+        return bool(buffer[0] & _IMMUTABLE)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+class Durability:
+    """How data reaches the disk before an export reports success.
+
+    Measured at 10,000 rounds (10,223 files, 84 MB; see README): one `syncfs` of the
+    output's file system after the writes and again after the renames costs about a
+    tenth of an fsync per file plus one per folder, so that is used where the system
+    has `syncfs` (Linux); elsewhere, each file and folder is fsynced.
+    """
+
+    whole_file_system = False
+
+    @staticmethod
+    def syncfs(folder: Path) -> None:
+        """Flush every change of the file system holding `folder` to the disk."""
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if _LIBC is None or _LIBC.syncfs(fd) != 0:
+                code = ctypes.get_errno() if _LIBC is not None else errno.ENOSYS
+                raise OSError(code, os.strerror(code))
+        finally:
+            os.close(fd)
+
+
+def _libc() -> ctypes.CDLL | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        library = ctypes.CDLL(None, use_errno=True)
+        library.syncfs.argtypes = [ctypes.c_int]
+        return library
+    except (OSError, AttributeError):
+        return None
+
+
+_LIBC = _libc()
+Durability.whole_file_system = _LIBC is not None
