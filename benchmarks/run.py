@@ -206,7 +206,7 @@ def child_plan(source: str, plan_file: str) -> dict:
     from rallycal.feeds import plan
     from rallycal.source import load
 
-    season = load(source)
+    season = load(source).latest
     feeds = plan(season)
     Path(plan_file).write_bytes(pickle.dumps((season, feeds), pickle.HIGHEST_PROTOCOL))
     return {"feeds": len(feeds), "events": sum(len(f.entries) for f in feeds)}

@@ -146,7 +146,7 @@ def origin(tmp_path_factory) -> str:
     )
     export(offline, root / "fixture-offline")
     export(FIXTURE, root / "extras")
-    season = load(FIXTURE)
+    season = load(FIXTURE).latest
     (root / "extras" / "index.html").write_bytes(
         index_page(season, plan(season), changes=CHANGES, reminders=REMINDERS)
     )

@@ -17,7 +17,7 @@ NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def season():
-    return parse(season_source().encode(), "events.yaml")
+    return parse(season_source().encode(), "events.yaml").latest
 
 
 def test_build_makes_every_file_the_manifest_last():
@@ -65,6 +65,6 @@ def test_a_removed_event_still_names_its_round():
             previous.add_feed(path, data)
     text = season_source()
     text = text[: text.index("    schedule:\n")] + text[text.index("teams:") :]
-    result = build(parse(text.encode(), "events.yaml"), previous, NOW, "a" * 64)
+    result = build(parse(text.encode(), "events.yaml").latest, previous, NOW, "a" * 64)
     removed = [change for change in result.changes if change.kind == "removed"]
     assert removed and {change.subject for change in removed} == {(2026, "spring", "shakedown")}

@@ -144,7 +144,7 @@ rounds:
     last_day: 2027-01-01
     venue: {town: There, state: Ohio, country: United States, timezone: America/New_York,
             latitude: 39.3, longitude: -82.9}
-""", "events.yaml")
+""", "events.yaml").latest
     assert season_summary(season).splitlines()[3:5] == [
         "R1  Sat 2 May 2026                    One Day   Here, Ohio  (cancelled, 1 schedule item)",
         "R2  Thu 31 Dec 2026 – Fri 1 Jan 2027  New Year  There, Ohio",

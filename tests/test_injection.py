@@ -356,11 +356,13 @@ def test_the_writer_guards_even_a_season_the_loader_did_not_check(tmp_path, monk
     from dataclasses import replace
 
     from rallycal import publish
+    from rallycal.model import Championship
 
-    valid = parse(season_source().encode(), "events.yaml")
+    valid = parse(season_source().encode(), "events.yaml").latest
     team = replace(valid.teams[0], id="../../victim")
     hostile = replace(valid, teams=(team,))
-    monkeypatch.setattr(publish, "parse", lambda data, filename: hostile)
+    championship = Championship(hostile.series, (hostile,))
+    monkeypatch.setattr(publish, "parse", lambda data, filename: championship)
     source = tmp_path / "events.yaml"
     source.write_text(season_source(), encoding="utf-8")
     out = tmp_path / "work" / "dist"

@@ -18,7 +18,7 @@ NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def written() -> bytes:
-    season = parse(season_source().encode(), "events.yaml")
+    season = parse(season_source().encode(), "events.yaml").latest
     return build(season, Publication(), NOW, "f" * 64).files[MANIFEST]
 
 

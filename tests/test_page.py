@@ -220,7 +220,7 @@ def test_the_page_is_a_document_for_people(published):
 
 
 def test_the_season_at_a_glance(shipped):
-    season = load(shipped)
+    season = load(shipped).latest
     page = Page(index_page(season, plan(season)))
     text = " ".join(" ".join(page.text).split())
     for round_ in season.rounds:
@@ -237,7 +237,7 @@ def test_the_season_at_a_glance(shipped):
 
 def test_only_rounds_going_ahead_can_be_marked_next(shipped):
     season = with_rounds(
-        load(shipped),
+        load(shipped).latest,
         {1: {"status": "cancelled"}, 2: {"status": "postponed"}, 3: {"status": "tentative"}},
     )
     page = Page(index_page(season, plan(season)))
@@ -293,7 +293,7 @@ def test_hostile_names_never_become_markup():
 
 def test_links_to_web_pages_must_be_http(shipped):
     season = with_rounds(
-        load(shipped),
+        load(shipped).latest,
         {
             0: {"url": "javascript:alert(1)"},
             1: {"url": "data:text/html,<script>alert(1)</script>"},
@@ -314,7 +314,7 @@ def with_rounds(season: Season, changes: dict[int, dict]) -> Season:
 
 
 def _season_and_plan(text: str):
-    season = parse(text.encode("utf-8"), "events.yaml")
+    season = parse(text.encode("utf-8"), "events.yaml").latest
     return season, plan(season)
 
 
@@ -335,7 +335,7 @@ FIXTURE_BASE = "https://feeds.example.org/demo/"
 
 
 def fixture_season(base_url: str | None = FIXTURE_BASE) -> Season:
-    return load(FIXTURE).with_base_url(base_url)
+    return load(FIXTURE).latest.with_base_url(base_url)
 
 
 def render(season: Season, **options) -> Page:

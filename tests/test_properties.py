@@ -514,7 +514,7 @@ def mutated(draw) -> bytes:
 @given(data=mutated())
 def test_mutated_sources_get_a_season_or_positioned_problems(data, tmp_path_factory):
     try:
-        result = parse(data, "events.yaml")
+        result = parse(data, "events.yaml").latest
     except SourceError as error:
         lines = data.count(b"\n") + 1
         assert error.problems and error.report().strip()

@@ -91,7 +91,7 @@ def item(id: str = "shakedown", day: str = "2026-02-06", start: str = '"09:00"',
 
 
 def season(text: str) -> Season:
-    return parse(text.encode(), "events.yaml")
+    return parse(text.encode(), "events.yaml").latest
 
 
 def problems(text: str | bytes) -> list[str]:
@@ -113,8 +113,7 @@ def test_base_is_valid():
 @pytest.mark.parametrize("text", ["", "# only a comment\n\n", "---\n", "\n   \n", "\ufeff"])
 def test_empty_file(text):
     assert problems(text) == [
-        "events.yaml:1:1: the file is empty: write the series, classes, rounds and teams "
-        "sections in it"
+        "events.yaml:1:1: the file is empty: write the series and its seasons in it"
     ]
 
 
@@ -175,8 +174,8 @@ def test_character_yaml_does_not_allow():
 ])
 def test_top_level_not_a_mapping(text, found):
     assert problems(text) == [
-        "events.yaml:1:1: expected a mapping with series, classes, rounds and teams at the top "
-        f"level, found {found}; start each section at the left edge, as 'series:'"
+        "events.yaml:1:1: expected a mapping with series and seasons at the top level, "
+        f"found {found}; start each section at the left edge, as 'series:'"
     ]
 
 
@@ -259,7 +258,7 @@ def test_missing_section():
     ]),
     ("      town:", "      sponsor: Acme\n      town:", [
         "events.yaml:19:7: unknown key 'sponsor' in the venue of round 'sno-drift'; the keys "
-        "allowed are town, state, country, timezone, latitude, longitude",
+        "allowed are town, state, country, timezone, latitude, longitude, place, address",
     ]),
     ("teams:", "round: []\nteams:", [
         "events.yaml:25:1: unknown key 'round' in the file; did you mean 'rounds'?",
@@ -873,7 +872,7 @@ SHIPPED_ROUNDS = [
 
 
 def test_shipped_source_holds_the_season_facts(shipped):
-    s = load(shipped)
+    s = load(shipped).latest
     assert (s.series.id, s.series.short, s.year) == ("ara", "ARA", 2026)
     assert [
         (r.id, r.name, r.first_day.isoformat(), r.last_day.isoformat(), r.venue.town,

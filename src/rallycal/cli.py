@@ -53,7 +53,7 @@ def check(source: str) -> None:
     from rallycal.source import load
     from rallycal.summary import season_counts, season_summary
 
-    season = load(source)
+    season = load(source).latest  # TODO seasons
     click.echo(f"{source}: OK, {season_counts(season)}")
     click.echo(season_summary(season))
 
@@ -91,7 +91,7 @@ def list_rounds(source: str, today, as_json: bool) -> None:
     from rallycal import agenda
     from rallycal.source import load
 
-    season = load(source)
+    season = load(source).latest  # TODO seasons
     day = today.date() if today else date.today()
     if as_json:
         import json

@@ -100,7 +100,7 @@ def export(
         manifest, warnings = _read_manifest(out)
         if not dry_run and manifest is not None and _up_to_date(out, manifest, data, base_url):
             return Outcome(out_dir, manifest.feeds, unchanged=sorted(manifest.files))  # all own
-        season = parse(data, source)
+        season = parse(data, source).latest  # TODO seasons
         if base_url is not None:
             season = season.with_base_url(base_url)
         publication = read_publication(out, manifest)

@@ -1,8 +1,10 @@
-"""Read the hand-edited events.yaml into a validated `Season`, or explain all that is wrong.
+"""Read the hand-edited events.yaml into a validated `Championship`, or explain all that is
+wrong.
 
 The reading follows the package's modules: `reader` turns bytes into YAML nodes that
-keep their positions, `values` checks one value, `sections` checks each section
-against its table of keys and builds the model. Every problem found is collected
+keep their positions, `values` checks one value, `schema` holds every section's table
+of keys, `championship` reads the file's layout and its seasons, `sections` and `rounds`
+check each section against its table and build the model. Every problem found is collected
 with its line and column before one `SourceError` reports them all.
 """
 
@@ -12,8 +14,9 @@ import os
 import stat
 
 from rallycal.errors import Problem, RallycalError, SourceError
-from rallycal.model import Season
-from rallycal.source import reader, sections
+from rallycal.model import Championship
+from rallycal.source import reader
+from rallycal.source.championship import championship
 from rallycal.source.reader import ALIASES, MAX_BYTES, Report, Stop
 from rallycal.source.values import ID_RULE, normalise_base_url
 
@@ -28,7 +31,7 @@ __all__ = [
 ]
 
 GIVE_PATH = "give the path of the season source"
-EMPTY = "the file is empty: write the series, classes, rounds and teams sections in it"
+EMPTY = "the file is empty: write the series and its seasons in it"
 
 
 def read_source(path: str | os.PathLike[str]) -> bytes:
@@ -65,19 +68,19 @@ def _not_a_file(name: str, mode: int) -> RallycalError:
     return RallycalError(f"{name}: is {kind}; {GIVE_PATH}")
 
 
-def load(path: str | os.PathLike[str]) -> Season:
+def load(path: str | os.PathLike[str]) -> Championship:
     """Read and validate the source file at `path`; messages name it as `str(path)`."""
     return parse(read_source(path), os.fspath(path))
 
 
-def parse(data: bytes, filename: str) -> Season:
+def parse(data: bytes, filename: str) -> Championship:
     """Validate the source bytes; raise `SourceError` listing every problem found."""
     report = Report()
     try:
         root = reader.read(data, report)
         if root is None or (reader.is_null(root) and reader.given(root)):
             report.stop((1, 1), EMPTY)
-        return sections.season(root, report)
+        return championship(root, report)
     except Stop:
         pass
     except Exception as error:  # never a traceback: even a bug becomes a problem

@@ -6,6 +6,7 @@ SCHEDULE_ITEM); a round with any problem builds nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from yaml.nodes import Node
 from rallycal.model import Round, ScheduleItem, Status, Venue
 from rallycal.source.reader import Report
 from rallycal.source.schema import ROUND, SCHEDULE_ITEM, VENUE, Fields, Structure, label
-from rallycal.source.values import FIRST_YEAR, LAST_YEAR, Values, likely_day
+from rallycal.source.values import FIRST_YEAR, LAST_YEAR, Values
 
 MAX_ROUND_DAYS = 14  # a round lasts at most 14 days
 
@@ -23,16 +24,18 @@ MAX_ROUND_DAYS = 14  # a round lasts at most 14 days
 class RoundChecks(Structure):
     """Checks and builds rounds; knows the season's year and classes once they are read."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, year: int | None, where: str, of_season: str) -> None:
         super().__init__(Values(report))
-        self.season_year: int | None = None
+        self.season_year = year
+        self.where = where  # how messages name the season: "the file", "the 2027 season"
+        self.of_season = of_season  # what follows an item's name: "", " of the 2027 season"
         self.class_ids: dict[str, Node] | None = None  # None: the section is unusable
         self.round_ids: dict[str, Node] | None = None
         self.classes_of: dict[str, tuple[str, ...] | None] = {}
         self.round_order: dict[str, int] = {}
 
     def rounds(self, node: Node | None) -> list[Round]:
-        items = self.items(node, "'rounds' in the file", "add at least one round")
+        items = self.items(node, f"'rounds' in {self.where}", "add at least one round")
         if items is None:
             return []
         seen: dict[str, Node] = {}
@@ -43,7 +46,7 @@ class RoundChecks(Structure):
         return [replace(r, number=number) for number, r in enumerate(found, 1)]
 
     def round(self, node: Node, index: int, seen: dict[str, Node]) -> Round | None:
-        owner = label(node, "round", index)
+        owner = label(node, "round", index) + self.of_season
         before = self.problems()
         f = self.mapping(node, owner, owner, ROUND)
         if f is None:
@@ -76,7 +79,7 @@ class RoundChecks(Structure):
         year = self.season_year
         if first and year and first.year not in (year, year + 1):
             guess = likely_day(first, (year, year + 1), lambda day: True)
-            hint = f"did you mean {guess}?" if guess else "fix the year, or the series' season"
+            hint = f"did you mean {guess}?" if guess else "fix the year"
             self.add(f.at("first_day"), f"first_day {first} is not in the {year} season (its "
                                         f"rounds start in {year} or {year + 1}); {hint}")
             first = None
@@ -131,6 +134,8 @@ class RoundChecks(Structure):
             timezone=f.need("timezone", str),
             latitude=f.need("latitude", float),
             longitude=f.need("longitude", float),
+            place_name=f.get("place", str),
+            address=f.get("address", str),
         ), zone
 
     def schedule(self, node: Node | None, round_owner: str, days: tuple[date, date] | None,
@@ -212,3 +217,18 @@ def _status(value: str | None) -> Status:
     return "confirmed"
 
 
+def likely_day(wrong: date, years: Iterable[int], fits: Callable[[date], bool]) -> date | None:
+    """The day `wrong` was probably meant to be: the same month and day in one of `years`,
+    the year closest in its digits (2062 -> 2026), among the days that `fits` accepts."""
+    found: list[tuple[int, bool, int, date]] = []
+    for year in years:
+        try:
+            day = wrong.replace(year=year)
+        except ValueError:  # 29 February
+            continue
+        written, meant = f"{wrong.year:04d}", f"{year:04d}"
+        differ = sum(a != b for a, b in zip(written, meant, strict=False)) + abs(
+            len(written) - len(meant))
+        if fits(day):
+            found.append((differ, sorted(written) != sorted(meant), abs(year - wrong.year), day))
+    return min(found)[-1] if found else None

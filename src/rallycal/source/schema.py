@@ -40,16 +40,25 @@ Schema = tuple[Field[Any], ...]
 
 # -- the tables: every section of the source, required keys first -----------------------
 
+# The file: one season (the first layout, still read) or many.
 TOP: Schema = (Field("series", None), Field("classes", None), Field("rounds", None),
                optional("teams", None))
+TOP_SEASONS: Schema = (Field("series", None), Field("seasons", None))
 SERIES: Schema = (
     Field("id", v.ident),
     Field("name", v.text),
     Field("short", v.text),  # the prefix of every event title
-    Field("season", v.year),
     optional("url", v.url),
     optional("base_url", v.url),
     optional("color", v.color),
+    optional("window", v.window),  # how many of the latest seasons the stable feeds carry
+)
+SERIES_ONE_SEASON: Schema = (*SERIES[:3], Field("season", v.year), *SERIES[3:6])
+SEASON: Schema = (
+    Field("year", v.year),
+    optional("classes", None),  # a list of CLASS; default the previous season's
+    Field("rounds", None),  # a list of ROUND
+    optional("teams", None),  # a list of TEAM, never inherited
 )
 CLASS: Schema = (
     Field("id", None),  # unique among the classes
@@ -76,6 +85,8 @@ VENUE: Schema = (
     Field("timezone", v.timezone),
     Field("latitude", v.latitude),
     Field("longitude", v.longitude),
+    optional("place", v.text),  # a named site: the rally HQ, the service park
+    optional("address", v.address),  # its street address, for maps
 )
 SCHEDULE_ITEM: Schema = (
     Field("id", None),  # unique within the round
@@ -148,9 +159,13 @@ class Structure:
         """How many problems have been reported so far (a section compares before and after)."""
         return len(self.report.problems)
 
-    def mapping(self, node: Node | None, what: str, owner: str,
-                schema: Schema) -> Fields | None:
-        """The checked values of mapping `node`, after reporting bad, unknown and missing keys."""
+    def mapping(self, node: Node | None, what: str, owner: str, schema: Schema,
+                moved: dict[str, str] | None = None) -> Fields | None:
+        """The checked values of mapping `node`, after reporting bad, unknown and missing keys.
+
+        `moved` gives, for keys that belong to the other layout of the source, the
+        message that says where they go instead.
+        """
         if node is None or not given(node):
             return None
         if not isinstance(node, MappingNode):
@@ -174,6 +189,9 @@ class Structure:
                                    f"{line_of(keys[key])}); keep only one")
                 continue
             keys[key] = key_node
+            if moved and key in moved:
+                self.add(key_node, moved[key])
+                continue
             if key not in by_key:
                 hint = self.values.did_you_mean(
                     key, allowed, f"the keys allowed are {', '.join(allowed)}")

@@ -1,98 +1,57 @@
-"""Each section of the source, checked against its schema and built into the model.
+"""The sections of one season, checked against their schema and built into the model.
 
 Every section's keys are listed in one table in `rallycal.source.schema`. Adding a
 field is one line in its table and one argument where the section below builds its
 model object. A section with any problem builds nothing: no model object ever holds a
-value that was not checked. The rounds are checked in `rallycal.source.rounds`.
+value that was not checked. The rounds are checked in `rallycal.source.rounds`, the
+file's layout and its seasons in `rallycal.source.championship`.
 """
 
 from __future__ import annotations
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from dataclasses import dataclass
 
-from rallycal.model import (
-    Crew,
-    RallyClass,
-    Season,
-    Series,
-    Team,
-)
-from rallycal.source import size
-from rallycal.source.reader import Report, Stop, found, given, is_null, quoted
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from rallycal.model import Crew, RallyClass, Round, Team
+from rallycal.source.reader import Report, given, is_null, quoted
 from rallycal.source.rounds import RoundChecks
-from rallycal.source.schema import (
-    CLASS,
-    CREW,
-    SERIES,
-    TEAM,
-    TOP,
-    label,
-)
+from rallycal.source.schema import CLASS, CREW, TEAM, label
 
 
-def season(root: Node, report: Report) -> Season:
-    """The season in the source's root node; raises `Stop` after reporting any problem."""
-    return _Sections(report).season(root)
+@dataclass(frozen=True)
+class Parts:
+    """A season's checked classes, rounds and teams (all empty where a section failed)."""
+
+    classes: tuple[RallyClass, ...]
+    rounds: tuple[Round, ...]
+    teams: tuple[Team, ...]
 
 
-class _Sections(RoundChecks):
-    """Builds the `Season` from the composed nodes, reporting every problem on the way."""
+class SeasonChecks(RoundChecks):
+    """Checks one season's classes, rounds and teams; ids are unique within the season."""
 
-    def __init__(self, report: Report) -> None:
-        super().__init__(report)
+    def __init__(self, report: Report, year: int | None, where: str, of_season: str) -> None:
+        super().__init__(report, year, where, of_season)
         self.class_names: dict[str, tuple[Node, str]] = {}  # by casefolded name: where, owner
         self.class_shorts: dict[str, tuple[Node, str]] = {}
         self.calendar_names: dict[str, tuple[Node, str]] = {}
+        self.checked_classes: tuple[RallyClass, ...] = ()
 
-    def season(self, root: Node) -> Season:
-        if not isinstance(root, MappingNode):
-            if given(root):
-                self.add(root, "expected a mapping with series, classes, rounds and teams at "
-                               f"the top level, found {found(root)}; start each section at "
-                               "the left edge, as 'series:'")
-            raise Stop
-        top = self.mapping(root, "the file", "the file", TOP)
-        nodes = top.nodes if top else {}
-        series = self.series(nodes.get("series"))
-        classes = self.classes(nodes.get("classes"))
-        rounds = self.rounds(nodes.get("rounds"))
-        teams = self.teams(nodes.get("teams"))
-        if self.problems() or series is None or self.season_year is None:
-            raise Stop
-        built = Season(series=series, year=self.season_year, rounds=tuple(rounds),
-                       classes=tuple(classes), teams=tuple(teams))
-        self.size_within_caps(built, nodes.get("teams") or root)
-        return built
-
-    def size_within_caps(self, built: Season, where: Node) -> None:
-        """Stop, before anything is built from it, at a season whose feeds would be too big."""
-        events, estimate = size.output_size(built)
-        if events > size.MAX_EVENTS or estimate > size.MAX_OUTPUT_BYTES:
-            self.report.stop(where, f"the feeds would hold {events:,} events, about "
-                                    f"{estimate / 2**20:,.0f} MB, more than rallycal writes "
-                                    f"({size.MAX_EVENTS:,} events or "
-                                    f"{size.MAX_OUTPUT_BYTES // 2**20:,} "
-                                    "MB); enter each team in the rounds it runs (a list of "
-                                    "round ids rather than all), or split the file")
-
-    def series(self, node: Node | None) -> Series | None:
-        f = self.mapping(node, "'series' in the file", "the series", SERIES)
-        if f is None:
-            return None
-        self.season_year = f.get("season", int)
-        if f.missing:
-            return None
-        return Series(
-            id=f.need("id", str),
-            name=f.need("name", str),
-            short=f.need("short", str),
-            url=f.get("url", str),
-            base_url=f.get("base_url", str),
-            color=f.get("color", str),
-        )
+    def check(self, classes: Node | None, rounds: Node | None, teams: Node | None,
+              previous: SeasonChecks | None = None) -> Parts:
+        """The season's parts; its classes are the previous season's when `classes` is None."""
+        if classes is None and previous is not None:
+            self.class_ids = previous.class_ids
+            self.class_names, self.class_shorts = previous.class_names, previous.class_shorts
+            self.checked_classes = previous.checked_classes
+        else:
+            self.checked_classes = tuple(self.classes(classes))
+        checked_rounds = tuple(self.rounds(rounds))
+        return Parts(self.checked_classes, checked_rounds, tuple(self.teams(teams)))
 
     def classes(self, node: Node | None) -> list[RallyClass]:
-        items = self.items(node, "'classes' in the file", "add at least one class")
+        items = self.items(node, f"'classes' in {self.where}", "add at least one class")
         if items is None:
             return []
         self.class_ids = {}
@@ -102,7 +61,7 @@ class _Sections(RoundChecks):
         return [c for c in found if c]
 
     def rally_class(self, node: Node, index: int, seen: dict[str, Node]) -> RallyClass | None:
-        owner = label(node, "class", index)
+        owner = label(node, "class", index) + self.of_season
         before = self.problems()
         f = self.mapping(node, owner, owner, CLASS)
         if f is None:
@@ -119,12 +78,12 @@ class _Sections(RoundChecks):
     def teams(self, node: Node | None) -> list[Team]:
         seen: dict[str, Node] = {}
         self.calendar_names = dict(self.class_names)  # a team's calendar is named like a class's
-        items = self.items(node, "'teams' in the file") or []
+        items = self.items(node, f"'teams' in {self.where}") or []
         found = (self.team(item, index, seen) for index, item in enumerate(items, 1))
         return [team for team in found if team]
 
     def team(self, node: Node, index: int, seen: dict[str, Node]) -> Team | None:
-        owner = label(node, "team", index)
+        owner = label(node, "team", index) + self.of_season
         before = self.problems()
         f = self.mapping(node, owner, owner, TEAM)
         if f is None:

@@ -26,6 +26,8 @@ from rallycal.source.reader import Report, found, is_null, line_of, quoted
 NAME_LIMIT = 200
 NOTES_LIMIT = 4000
 URL_LIMIT = 2000
+ADDRESS_LIMIT = 300
+MAX_WINDOW = 100
 ID_LIMIT = 64
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the seasons rallycal takes
 
@@ -41,6 +43,7 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _YEAR = re.compile(r"[0-9]{1,9}")
+_COUNT = _YEAR
 _NOT_IN_URL = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
 
 
@@ -58,23 +61,6 @@ def fixed_id(value: str) -> str | None:
     if len(fixed) <= ID_LIMIT and _ID.fullmatch(fixed) and fixed != value:
         return fixed
     return None
-
-
-def likely_day(wrong: date, years: Iterable[int], fits: Callable[[date], bool]) -> date | None:
-    """The day `wrong` was probably meant to be: the same month and day in one of `years`,
-    the year closest in its digits (2062 -> 2026), among the days that `fits` accepts."""
-    found: list[tuple[int, bool, int, date]] = []
-    for year in years:
-        try:
-            day = wrong.replace(year=year)
-        except ValueError:  # 29 February
-            continue
-        written, meant = f"{wrong.year:04d}", f"{year:04d}"
-        differ = sum(a != b for a, b in zip(written, meant, strict=False)) + abs(
-            len(written) - len(meant))
-        if fits(day):
-            found.append((differ, sorted(written) != sorted(meant), abs(year - wrong.year), day))
-    return min(found)[-1] if found else None
 
 
 def plausible_id(text: str) -> bool:
@@ -239,6 +225,17 @@ class Values:
             return int(value)
         return None
 
+    def count(self, node: Node, key: str, owner: str, limit: int, what: str) -> int | None:
+        """A whole number from 1 to `limit`."""
+        value = self.text(node, key, owner, optional=True, kind="a whole number")
+        if value is None:
+            return None
+        if not _COUNT.fullmatch(value) or not 1 <= int(value) <= limit:
+            self.add(node, f"{key} {quoted(value)} is not a whole number of {what} from 1 to "
+                           f"{limit}; write it in digits, e.g. 2")
+            return None
+        return int(value)
+
     def status(self, node: Node, key: str, owner: str) -> Status | None:
         value = self.text(node, key, owner, optional=True)
         if value is None:
@@ -329,6 +326,16 @@ def notes(v: Values, node: Node, key: str, owner: str, optional: bool) -> str | 
 def ident(v: Values, node: Node, key: str, owner: str, optional: bool) -> str | None:
     """An id (file names and UIDs are made of it)."""
     return v.ident(node, key, owner)
+
+
+def address(v: Values, node: Node, key: str, owner: str, optional: bool) -> str | None:
+    """A street address, on one line."""
+    return v.text(node, key, owner, optional=optional, limit=ADDRESS_LIMIT)
+
+
+def window(v: Values, node: Node, key: str, owner: str, optional: bool) -> int | None:
+    """How many of the latest seasons the stable feeds carry."""
+    return v.count(node, key, owner, MAX_WINDOW, "seasons")
 
 
 def day(v: Values, node: Node, key: str, owner: str, optional: bool) -> date | None:
