@@ -104,7 +104,7 @@ def test_rename_keeps_uid_and_bumps_sequence(edits):
 
 
 def test_cancel_then_restore(edits):
-    edits.edit("    name: Olympus Rally\n", "    name: Olympus Rally\n    status: cancelled\n")
+    edits.edit("        name: Olympus Rally\n", "        name: Olympus Rally\n        status: cancelled\n")
     outcome = edits.export()
     found = events(edits.out)
     olympus = {k: v for k, v in found.items() if b".olympus" in k[1]}
@@ -114,7 +114,7 @@ def test_cancel_then_restore(edits):
         assert prop(block, "SUMMARY").startswith("[Cancelled] ")
         assert prop(block, "SEQUENCE") == "1"
     assert any("status: CONFIRMED -> CANCELLED" in line for line in _report(outcome))
-    edits.edit("    status: cancelled\n", "")
+    edits.edit("        status: cancelled\n", "")
     edits.export()
     for key, block in events(edits.out).items():
         if b".olympus" in key[1]:
@@ -123,7 +123,7 @@ def test_cancel_then_restore(edits):
 
 
 def test_postponed_is_tentative_with_a_marker(edits):
-    edits.edit("    name: Olympus Rally\n", "    name: Olympus Rally\n    status: postponed\n")
+    edits.edit("        name: Olympus Rally\n", "        name: Olympus Rally\n        status: postponed\n")
     edits.export()
     block = events(edits.out)[("all.ics", b"ara.2026.olympus@rallycal")]
     assert prop(block, "STATUS") == "TENTATIVE"
@@ -161,7 +161,8 @@ def test_removal_with_the_flag(edits):
 
 def test_leaving_one_class_feed_counts_as_removal(edits):
     edits.edit(
-        "    name: Olympus Rally\n", "    name: Olympus Rally\n    classes: [o4wd, l4wd, o2wd]\n"
+        "        name: Olympus Rally\n",
+        "        name: Olympus Rally\n        classes: [o4wd, l4wd, o2wd]\n",
     )
     with pytest.raises(RemovalRefused, match=r"class/l2wd\.ics"):
         edits.export()
@@ -188,7 +189,7 @@ def test_manifest_records_when_each_feed_last_changed(edits):
 def test_every_step_parses_in_ical_js(edits):
     edits.edit("last_day: 2026-02-07", "last_day: 2026-02-08")
     edits.export()
-    edits.edit("    name: Olympus Rally\n", "    name: Olympus Rally\n    status: cancelled\n")
+    edits.edit("        name: Olympus Rally\n", "        name: Olympus Rally\n        status: cancelled\n")
     edits.export()
     parsed = {f["path"]: f for f in icaljs(ics_files(edits.out))}
     combined = parsed[str(edits.out / "all.ics")]["events"]
