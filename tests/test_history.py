@@ -336,8 +336,8 @@ def test_without_a_good_manifest_the_cli_explains_and_never_tracebacks(record, d
         assert result.exit_code == 1, result.output
         assert isinstance(result.exception, SystemExit), result.exception
         assert "Traceback" not in result.output
-        if data is not None:
-            assert "feeds.json is damaged" in result.stderr
+        said = "is damaged" if data is not None else "is missing"
+        assert f"feeds.json {said}: " in result.stderr or f"feeds.json {said} (" in result.stderr
 
 
 def test_without_the_manifest_sequence_never_decreases_and_nothing_is_new(record):

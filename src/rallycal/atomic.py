@@ -19,6 +19,7 @@ or, if undoing failed too, which file is in which state.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import ctypes
 import errno
@@ -31,6 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rallycal.errors import PublishError
+
+if sys.platform != "win32":
+    import fcntl
 
 TEMP_SUFFIX = ".rallycal-tmp"  # temporary files and kept old versions: swept by the next export
 FILE_MODE = 0o644  # files a web server publishes (mkstemp makes 0600)
@@ -264,9 +268,6 @@ def _immutable(target: Path, info: os.stat_result) -> bool:
         return True
     if sys.platform != "linux":
         return False
-    import array
-    import fcntl
-
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except OSError:

@@ -41,7 +41,8 @@ class SourceError(RallycalError):
 
 
 class PublishError(RallycalError):
-    """The output folder could not be brought up to date; it was left as it was."""
+    """The output folder could not be brought up to date; the message says in what state
+    it is (as it was, unless undoing a failed change failed too)."""
 
 
 class RemovalRefused(PublishError):

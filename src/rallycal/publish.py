@@ -104,6 +104,11 @@ def export(
         if base_url is not None:
             season = season.with_base_url(base_url)
         publication = read_publication(out, manifest)
+        if manifest is None and not warnings and publication.feeds:
+            warnings.append(
+                f"{out / MANIFEST} is missing: the last publication was read from the feeds "
+                "themselves, and a new manifest is written"
+            )
         digest = fingerprint(data, base_url, zones(season))
         result = build(season, publication, now, digest)
         refused = bool(result.removals) and not allow_removal
@@ -178,11 +183,11 @@ def _read_manifest(out: Path) -> tuple[Manifest | None, list[str]]:
                 return manifest, []
             return manifest, [
                 f"{path} is damaged ({manifest.problem}): the last publication was read "
-                "from the feeds themselves, and a new manifest replaces it"
+                "from the feeds themselves, and a new manifest is written"
             ]
     return None, [
         f"{path} is damaged ({problem}): the last publication was read from the feeds "
-        "themselves, and a new manifest replaces it"
+        "themselves, and a new manifest is written"
     ]
 
 
