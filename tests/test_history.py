@@ -104,7 +104,10 @@ def test_rename_keeps_uid_and_bumps_sequence(edits):
 
 
 def test_cancel_then_restore(edits):
-    edits.edit("        name: Olympus Rally\n", "        name: Olympus Rally\n        status: cancelled\n")
+    edits.edit(
+        "        name: Olympus Rally\n",
+        "        name: Olympus Rally\n        status: cancelled\n",
+    )
     outcome = edits.export()
     found = events(edits.out)
     olympus = {k: v for k, v in found.items() if b".olympus" in k[1]}
@@ -123,7 +126,10 @@ def test_cancel_then_restore(edits):
 
 
 def test_postponed_is_tentative_with_a_marker(edits):
-    edits.edit("        name: Olympus Rally\n", "        name: Olympus Rally\n        status: postponed\n")
+    edits.edit(
+        "        name: Olympus Rally\n",
+        "        name: Olympus Rally\n        status: postponed\n",
+    )
     edits.export()
     block = events(edits.out)[("all.ics", b"ara.2026.olympus@rallycal")]
     assert prop(block, "STATUS") == "TENTATIVE"
@@ -189,7 +195,10 @@ def test_manifest_records_when_each_feed_last_changed(edits):
 def test_every_step_parses_in_ical_js(edits):
     edits.edit("last_day: 2026-02-07", "last_day: 2026-02-08")
     edits.export()
-    edits.edit("        name: Olympus Rally\n", "        name: Olympus Rally\n        status: cancelled\n")
+    edits.edit(
+        "        name: Olympus Rally\n",
+        "        name: Olympus Rally\n        status: cancelled\n",
+    )
     edits.export()
     parsed = {f["path"]: f for f in icaljs(ics_files(edits.out))}
     combined = parsed[str(edits.out / "all.ics")]["events"]

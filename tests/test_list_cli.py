@@ -60,7 +60,8 @@ def test_every_round_with_its_days_place_status_and_classes(shipped):
 def test_a_round_without_every_class_lists_its_classes(tmp_path):
     source = copy_source(tmp_path)
     text = source.read_text().replace(
-        "        last_day: 2026-07-19\n", "        last_day: 2026-07-19\n        classes: [l4wd, o2wd]\n"
+        "        last_day: 2026-07-19\n",
+        "        last_day: 2026-07-19\n        classes: [l4wd, o2wd]\n"
     )
     source.write_text(text)
     result = run(str(source), "--today", "2026-03-01")
@@ -72,10 +73,12 @@ def test_a_cancelled_round_is_listed_but_never_next(shipped, tmp_path):
     source = copy_source(tmp_path)
     text = source.read_text()
     text = text.replace(
-        "        last_day: 2026-03-14\n", "        last_day: 2026-03-14\n        status: cancelled\n"
+        "        last_day: 2026-03-14\n",
+        "        last_day: 2026-03-14\n        status: cancelled\n"
     )
     text = text.replace(
-        "        first_day: 2026-04-17\n", "        first_day: 2026-04-17\n        status: postponed\n"
+        "        first_day: 2026-04-17\n",
+        "        first_day: 2026-04-17\n        status: postponed\n"
     )
     source.write_text(text)
     result = run(str(source), "--today", "2026-03-01")

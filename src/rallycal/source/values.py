@@ -270,7 +270,7 @@ class Values:
     def timezone(self, node: Node, key: str, owner: str) -> str | None:
         """A location zone of the tz database zoneinfo converts with (`zones`)."""
         value = self.text(node, key, owner)
-        if value is None or value in zones.location_zones():
+        if value is None or zones.is_location(value):
             return value
         meant = zones.common_meaning(value)
         target = zones.link_target(value) if "/" in value or not meant else None

@@ -54,7 +54,11 @@ _NOT_LOCATIONS = ("Etc/", "US/", "SystemV/")
 
 @functools.lru_cache(maxsize=1)
 def location_zones() -> frozenset[str]:
-    """The location zones of the tz database zoneinfo reads, or of its best guess."""
+    """The location zones of the tz database zoneinfo reads, or of its best guess.
+
+    A name listed here may still fail to load (a database with its zone.tab but not
+    every zone file): `is_location` checks both.
+    """
     for folder in _tab_folders():
         names = set()
         for tab in ("zone.tab", "zone1970.tab"):
@@ -62,10 +66,15 @@ def location_zones() -> frozenset[str]:
             if path.is_file():
                 names |= set(_zones_in(path.read_text(encoding="utf-8")))
         if names:
-            return frozenset(name for name in names if loads(name))
+            return frozenset(names)
     available = zoneinfo.available_timezones()
     return frozenset(name for name in available
                      if "/" in name and not name.startswith(_NOT_LOCATIONS))
+
+
+def is_location(name: str) -> bool:
+    """Whether a venue may use this zone: a location zone that zoneinfo loads."""
+    return name in location_zones() and loads(name)
 
 
 def _tab_folders() -> Iterator[Path]:
