@@ -6,6 +6,7 @@ import errno
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,17 @@ def test_an_immutable_file_found_only_when_replacing_is_rolled_back(
         export(src, folder, seconds=LATER)
     assert str(caught.value).endswith(f"{folder} was left exactly as it was")
     assert snapshot(folder) == before
+
+
+def test_a_fifo_in_place_of_a_feed_is_refused_without_hanging(tmp_path):
+    folder, src, _ = changed_folder(tmp_path)
+    (folder / "round" / "spring.ics").unlink()
+    os.mkfifo(folder / "round" / "spring.ics")
+    done = subprocess.run(
+        [sys.executable, "-m", "rallycal", "export", str(src), "--out", str(folder)],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == 1
+    assert "round/spring.ics: it is not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr
