@@ -851,58 +851,11 @@ def test_every_problem_is_reported_sorted():
     assert found == sorted(found, key=lambda line: tuple(map(int, line.split(":")[1:3])))
 
 
-SHIPPED_ROUNDS = [
-    ("sno-drift", "Sno*Drift Rally", "2026-02-06", "2026-02-07", "Atlanta", "Michigan",
-     "America/Detroit", 45.005, -84.144),
-    ("100-acre-wood", "Rally in the 100 Acre Wood", "2026-03-13", "2026-03-14", "Salem / Potosi",
-     "Missouri", "America/Chicago", 37.646, -91.536),
-    ("olympus", "Olympus Rally", "2026-04-17", "2026-04-19", "Shelton", "Washington",
-     "America/Los_Angeles", 47.215, -123.101),
-    ("southern-ohio-forest", "Southern Ohio Forest Rally", "2026-06-11", "2026-06-13",
-     "Chillicothe", "Ohio", "America/New_York", 39.333, -82.982),
-    ("rally-colorado", "Rally Colorado", "2026-07-18", "2026-07-19", "Rangely", "Colorado",
-     "America/Denver", 40.088, -108.805),
-    ("ojibwe-forests", "Ojibwe Forests Rally", "2026-08-27", "2026-08-29", "Detroit Lakes",
-     "Minnesota", "America/Chicago", 46.817, -95.845),
-    ("overmountain", "Overmountain Rally Tennessee", "2026-09-18", "2026-09-19", "Newport",
-     "Tennessee", "America/New_York", 35.967, -83.188),
-    ("lake-superior", "Lake Superior Performance Rally", "2026-10-09", "2026-10-10", "Marquette",
-     "Michigan", "America/Detroit", 46.544, -87.395),
-]
-
-
-def test_shipped_source_holds_the_season_facts(shipped):
-    s = load(shipped).latest
-    assert (s.series.id, s.series.short, s.year) == ("ara", "ARA", 2026)
-    assert [
-        (r.id, r.name, r.first_day.isoformat(), r.last_day.isoformat(), r.venue.town,
-         r.venue.state, r.venue.timezone, r.venue.latitude, r.venue.longitude)
-        for r in s.rounds
-    ] == SHIPPED_ROUNDS
-    assert [r.number for r in s.rounds] == list(range(1, 9))
-    assert all(r.venue.country == "United States" and r.status == "confirmed" for r in s.rounds)
-    assert all(r.classes == ("o4wd", "l4wd", "o2wd", "l2wd") for r in s.rounds)
-    assert "108 miles" in s.round("sno-drift").notes
-    assert [(c.id, c.name) for c in s.classes] == [
-        ("o4wd", "Open 4WD"), ("l4wd", "Limited 4WD"), ("o2wd", "Open 2WD"),
-        ("l2wd", "Limited 2WD"),
-    ]
-    mini, subaru, lia = s.teams
-    assert (mini.name, mini.run_by, mini.rounds) == (
-        "MINI John Cooper Works Rally Team", "LAP Motorsports", tuple(r.id for r in s.rounds))
-    assert [(c.driver, c.co_driver, c.car, c.class_id) for c in mini.crews] == [
-        ("Luis Perocarpi", "Mark Wells", "MINI JCW Countryman ALL4", "l4wd"),
-        ("Cristian Perocarpi", "Carlos Schrunder", "MINI JCW Hardtop 2-door (Cooper S)", "o2wd"),
-    ]
-    assert (subaru.name, subaru.rounds) == ("Subaru Motorsports USA", ("sno-drift",))
-    assert [(c.driver, c.co_driver, c.car, c.class_id) for c in subaru.crews] == [
-        ("Travis Pastrana", None, "Subaru WRX", "l4wd")]
-    assert (lia.name, lia.rounds) == ("Lia Block", ("sno-drift",))
-    assert [(c.driver, c.co_driver, c.car, c.class_id) for c in lia.crews] == [
-        ("Lia Block", None, "Ford Fiesta Rally3", "l4wd")]
-
-
-# -- load ----------------------------------------------------------------------------------
+def test_shipped_source_is_valid(shipped):
+    """A smoke test only: the shipped file's facts are the maintainers' to edit."""
+    championship = load(shipped)
+    years = [season.year for season in championship.seasons]
+    assert years == sorted(years) and all(season.rounds for season in championship.seasons)
 
 
 def test_load_names_the_file_as_given(tmp_path, monkeypatch):
@@ -955,8 +908,9 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_mutations_never_raise_anything_else(shipped, seed):
-    original = shipped.read_bytes()
+@pytest.mark.parametrize("fixture", ["two-seasons.yaml", "../golden/season.yaml"])
+def test_mutations_never_raise_anything_else(fixture, seed):
+    original = (FIXTURES / fixture).read_bytes()
     rng = random.Random(seed)
     for _ in range(40):
         data = original
@@ -975,8 +929,10 @@ def test_pure_python_parser_reads_the_same(monkeypatch):
     """Without libyaml, PyYAML's own parser gives the same season and the same positions."""
     import rallycal.source.reader
 
-    shipped = (Path(__file__).parent.parent / "events.yaml").read_bytes()
-    broken = edit(("  - id: sno-drift", "  - id: Sno-Drift"), ("timezone: America/Detroit", "timezone: America/Detriot"))
-    fast = parse(shipped, "events.yaml"), problems(broken), problems("series:\n\tid: ara\n")
+    valid = (FIXTURES / "two-seasons.yaml").read_bytes()
+    broken = edit(("  - id: sno-drift", "  - id: Sno-Drift"),
+                  ("timezone: America/Detroit", "timezone: America/Detriot"))
+    tab = "series:\n\tid: ara\n"
+    fast = parse(valid, "events.yaml"), problems(broken), problems(tab)
     monkeypatch.setattr(rallycal.source.reader, "_LibyamlParser", None)
-    assert (parse(shipped, "events.yaml"), problems(broken), problems("series:\n\tid: ara\n")) == fast
+    assert (parse(valid, "events.yaml"), problems(broken), problems(tab)) == fast
