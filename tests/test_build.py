@@ -10,7 +10,7 @@ from seasons import season_source
 from rallycal.build import PAGE, build
 from rallycal.feeds import plan
 from rallycal.history import Publication
-from rallycal.manifest import MANIFEST, read_manifest
+from rallycal.manifest import MANIFEST, read_manifest, seal
 from rallycal.source import parse
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -25,7 +25,7 @@ def test_build_makes_every_file_the_manifest_last():
     feeds = [feed.path for feed in plan(season())]
     assert list(result.files) == [*feeds, PAGE, MANIFEST]
     manifest = json.loads(result.files[MANIFEST])
-    assert manifest["fingerprint"] == "f" * 64
+    assert manifest["fingerprint"] == seal("f" * 64, read_manifest(result.files[MANIFEST]).body)
     assert [entry["path"] for entry in manifest["feeds"]] == feeds
     assert sorted(manifest["files"]) == sorted([*feeds, PAGE])
     assert [entry.as_json() for entry in result.published] == manifest["feeds"]

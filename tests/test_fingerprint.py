@@ -111,6 +111,20 @@ def test_a_folder_exported_elsewhere_passes_check_when_the_bytes_are_the_same(tm
     assert done.written == [] and snapshot(out) == before
 
 
+def test_a_hand_edited_manifest_is_noticed_by_export_and_check_alike(tmp_path):
+    source = copy_source(tmp_path, SEASON)
+    out = tmp_path / "dist"
+    export(source, out)
+    expected = snapshot(out)
+    manifest = json.loads((out / "feeds.json").read_text())
+    manifest["feeds"][0]["title"] = "edited by hand"
+    (out / "feeds.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    assert export(source, out, dry_run=True).written == ["feeds.json"]
+    assert export(source, out).written == ["feeds.json"]
+    assert snapshot(out) == expected
+    assert export(source, out, dry_run=True).written == []
+
+
 def test_a_fingerprint_match_with_a_changed_file_still_builds(tmp_path):
     source = copy_source(tmp_path, SEASON)
     out = tmp_path / "dist"

@@ -10,7 +10,7 @@ from seasons import season_source
 
 from rallycal.build import build
 from rallycal.history import Publication
-from rallycal.manifest import MANIFEST, DamagedManifest, read_manifest
+from rallycal.manifest import MANIFEST, DamagedManifest, read_manifest, seal
 from rallycal.source import parse
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -25,7 +25,7 @@ def written() -> bytes:
 def test_a_manifest_reads_back_as_it_was_written(written):
     manifest = read_manifest(written)
     document = json.loads(written)
-    assert manifest.intact and manifest.fingerprint == "f" * 64
+    assert manifest.intact and manifest.fingerprint == seal("f" * 64, manifest.body)
     assert [feed.as_json() for feed in manifest.feeds] == document["feeds"]
     assert manifest.files == document["files"]
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rallycal.feeds import Feed, feed_url, webcal_url
 from rallycal.model import Season
@@ -61,6 +62,7 @@ class Manifest:
     fingerprint: str | None
     zones: tuple[str, ...] | None = None  # the time zones the fingerprint covers
     problem: str | None = None  # what was left out as damaged, if anything
+    body: str = ""  # the digest of its content, fingerprint aside (see `seal`)
 
     @property
     def intact(self) -> bool:
@@ -107,6 +109,7 @@ def read_manifest(data: bytes) -> Manifest:
         fingerprint if isinstance(fingerprint, str) else None,
         tuple(zones) if zones_ok and isinstance(zones, list) else None,
         "; ".join(problems) or None,
+        _body(document),
     )
 
 
@@ -184,7 +187,24 @@ def manifest(
         "page": "index.html",
         "feeds": [entry.as_json() for entry in entries],
         "files": {path: hashlib.sha256(files[path]).hexdigest() for path in sorted(files)},
-        "fingerprint": fingerprint,
+        "fingerprint": "",
         "zones": list(zones),
     }
+    document["fingerprint"] = seal(fingerprint, _body(document))
+    return _dumps(document)
+
+
+def seal(inputs: str, body: str) -> str:
+    """The fingerprint a manifest records: of the inputs, and of the manifest's own content
+    (`body`), so that the shortcut also notices a `feeds.json` edited by hand."""
+    return hashlib.sha256(f"{inputs}\0{body}".encode()).hexdigest()
+
+
+def _body(document: dict[str, Any]) -> str:
+    """The digest of a manifest's content, its fingerprint left out."""
+    rest = {key: value for key, value in document.items() if key != "fingerprint"}
+    return hashlib.sha256(_dumps(rest)).hexdigest()
+
+
+def _dumps(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

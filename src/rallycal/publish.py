@@ -10,9 +10,10 @@
 * Unchanged files are not rewritten. The exporter deletes only files it wrote (named as
   rallycal names its feeds, and listed in its manifest or carrying its PRODID), and never
   writes outside the output folder.
-* The fingerprint only lets an export skip work: when it does not match, the export
-  builds and compares bytes exactly as a dry run (`export --check`) does, and a manifest
-  that differs only in its fingerprint does not make the folder stale.
+* The fingerprint only lets an export (or a dry run: `export --check`, `diff`) skip work:
+  it must match the inputs and the manifest's own content, and every file must hash as
+  the manifest says. Otherwise both build and compare bytes, and a manifest that differs
+  only in its fingerprint does not make the folder stale.
 * One export at a time per folder: an exclusive lock on the folder itself.
 """
 
@@ -35,7 +36,14 @@ from rallycal.build import PAGE, Build, EventChange, Removal, build
 from rallycal.errors import PublishError, RallycalError, RemovalRefused
 from rallycal.fingerprint import fingerprint, zones
 from rallycal.history import OWN_FEED, Publication, own_feeds, read_feed, read_publication
-from rallycal.manifest import MANIFEST, DamagedManifest, Manifest, PublishedFeed, read_manifest
+from rallycal.manifest import (
+    MANIFEST,
+    DamagedManifest,
+    Manifest,
+    PublishedFeed,
+    read_manifest,
+    seal,
+)
 from rallycal.source import normalise_base_url, parse, read_source
 
 if sys.platform != "win32":
@@ -98,7 +106,7 @@ def export(
         if not dry_run:
             _sweep_temp_files(out)
         manifest, warnings = _read_manifest(out)
-        if not dry_run and manifest is not None and _up_to_date(out, manifest, data, base_url):
+        if manifest is not None and _up_to_date(out, manifest, data, base_url):
             return Outcome(out_dir, manifest.feeds, unchanged=sorted(manifest.files))  # all own
         season = parse(data, source).latest  # TODO seasons
         if base_url is not None:
@@ -202,10 +210,10 @@ def _owned_files(manifest: Manifest | None, publication: Publication) -> set[str
 
 
 def _up_to_date(out: Path, manifest: Manifest, data: bytes, base_url: str | None) -> bool:
-    """Whether the last export had these very inputs and its files are still as it wrote them."""
-    if not manifest.intact or manifest.fingerprint != fingerprint(
-        data, base_url, manifest.zones or ()
-    ):
+    """Whether the last export had these very inputs and every file, the manifest included,
+    is still as it wrote them: then building again would give the same bytes."""
+    inputs = fingerprint(data, base_url, manifest.zones or ())
+    if not manifest.intact or manifest.fingerprint != seal(inputs, manifest.body):
         return False
     if not all(OWN_FEED.fullmatch(p) or p == PAGE for p in manifest.files):
         return False  # a path rallycal never writes: never read, and a full build then
