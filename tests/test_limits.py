@@ -160,3 +160,18 @@ def test_did_you_mean_against_every_time_zone(tmp_path):
     )
     source = write(tmp_path, HEAD + "rounds:\n" + rounds)
     assert_refused(tmp_path, source, "is not an IANA time zone")
+
+
+def test_many_teams_in_every_round_stop_before_the_export_builds(tmp_path):
+    """`rounds: all` in 400 teams over 2,000 rounds: 300 KB of source, over a million events."""
+    rounds = "".join(
+        f"  - {{id: r{n}, name: R, first_day: 2026-03-07, last_day: 2026-03-08, venue: "
+        "{town: A, state: B, country: C, timezone: America/Denver, latitude: 1, longitude: 2}}\n"
+        for n in range(2000)
+    )
+    teams = "teams:\n" + "".join(
+        f"  - {{id: t{n}, name: T{n}, rounds: all, crews: [{{driver: D, car: C, class: open}}]}}\n"
+        for n in range(400)
+    )
+    source = write(tmp_path, HEAD + "rounds:\n" + rounds + teams)
+    assert_refused(tmp_path, source, "more than rallycal writes", command="export")
