@@ -97,7 +97,10 @@ def check_targets(out: Path, changes: list[tuple[str, bytes | None]]) -> None:
             if folder == out or out not in folder.parents:
                 continue
             if folder.is_symlink():
-                raise PublishError(f"refusing to write {target}: {folder} is a symbolic link")
+                raise PublishError(
+                    f"refusing to write {target}: {folder} is a symbolic link; "
+                    "nothing was written"
+                )
             if folder.exists() and not folder.is_dir():
                 raise PublishError(f"{out}: cannot write {path}: {folder} is not a folder; "
                                    f"nothing was written")
