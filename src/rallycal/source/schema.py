@@ -1,9 +1,9 @@
 """The shape of a section: which keys it takes, which are required, what kind each is.
 
 A section's schema is a tuple of `Field`s, and the tables below are the whole format
-of the source, one line per key; `Structure.mapping` reports unknown,
-duplicate and missing keys, checks each value with its field's kind and hands back
-the checked values as `Fields`. Fields whose value needs other values (a schedule
+of the source, one line per key; `Structure.mapping` reports unknown, duplicate and
+missing keys, checks each value with its field's kind and hands back the checked
+values as `Fields`. Fields whose value needs other values (a schedule
 needs the round's days) or is itself a section have no kind: the section checks them.
 """
 
@@ -53,7 +53,10 @@ SERIES: Schema = (
     optional("color", v.color),
     optional("window", v.window),  # how many of the latest seasons the stable feeds carry
 )
-SERIES_ONE_SEASON: Schema = (*SERIES[:3], Field("season", v.year), *SERIES[3:6])
+# The first layout's series: its one season's year after `short`, and no window.
+SERIES_ONE_SEASON: Schema = (
+    *SERIES[:3], Field("season", v.year), *(f for f in SERIES[3:] if f.key != "window")
+)
 SEASON: Schema = (
     Field("year", v.year),
     optional("classes", None),  # a list of CLASS; default the previous season's
