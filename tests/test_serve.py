@@ -92,7 +92,7 @@ def assert_not_found(port: int, target: str) -> None:
 
 
 def etag_of(path: Path) -> str:
-    return '"%s"' % hashlib.sha256(path.read_bytes()).hexdigest()
+    return f'"{hashlib.sha256(path.read_bytes()).hexdigest()}"'
 
 
 @pytest.mark.parametrize(
@@ -321,7 +321,8 @@ def test_watcher_exports_changes_and_keeps_the_last_good_output(tmp_path, capsys
     assert "Still serving the last good export" in err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == good
 
-    text = source.read_text(encoding="utf-8").replace("first_day: 2026-04-31", "first_day: 2026-04-17")
+    text = source.read_text(encoding="utf-8")
+    text = text.replace("first_day: 2026-04-31", "first_day: 2026-04-17")
     start = text.index("  - id: olympus\n")
     source.write_text(text[:start] + text[text.index("  - id: southern-ohio-forest\n") :], "utf-8")
     watcher.poll()  # a round vanished: the export refuses, the server goes on
@@ -414,7 +415,7 @@ def test_rallycal_serve_answers_as_a_static_host_and_stops_on_ctrl_c(tmp_path, s
 
     assert server.interrupt() in (0, 130)
     assert "Traceback" not in server.stderr
-    with pytest.raises(OSError):
+    with pytest.raises(OSError):  # noqa: PT011 - refused or reset: either says "not listening"
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
@@ -447,3 +448,235 @@ def test_serve_watch_picks_up_changes_and_survives_a_broken_source(tmp_path, ser
 
     assert server.interrupt() in (0, 130)
     assert "Traceback" not in server.stderr
+
+
+# -- connections, writes and bodies (issue: serve under load) -----------------------------
+
+
+def read_responses(
+    sock: socket.socket, count: int, heads: tuple[int, ...] = ()
+) -> list[tuple[bytes, bytes]]:
+    """Read `count` responses (status line and headers, body) from a kept-alive socket;
+    those at the indexes `heads` answer HEAD requests, so they have no body."""
+    buffer, answers = b"", []
+    while len(answers) < count:
+        while b"\r\n\r\n" not in buffer:
+            chunk = sock.recv(65536)
+            assert chunk, f"closed after {len(answers)} responses"
+            buffer += chunk
+        head, _, buffer = buffer.partition(b"\r\n\r\n")
+        match = re.search(rb"\r\nContent-Length: (\d+)", head)
+        length = int(match.group(1)) if match and not head.startswith(b"HTTP/1.1 304") else 0
+        if len(answers) in heads:
+            length = 0
+        while len(buffer) < length:
+            chunk = sock.recv(65536)
+            assert chunk
+            buffer += chunk
+        answers.append((head, buffer[:length]))
+        buffer = buffer[length:]
+    return answers
+
+
+def closes_soon(sock: socket.socket) -> bool:
+    """True when the server closes the connection (reads nothing more) within 5 s."""
+    sock.settimeout(5)
+    try:
+        return sock.recv(65536) == b""
+    except TimeoutError:
+        return False
+
+
+def test_each_response_leaves_in_one_write(site, monkeypatch):
+    from rallycal import serve as serve_module
+
+    writes: list[int] = []
+    original = serve_module.PreviewHandler.setup
+
+    def setup(handler):
+        original(handler)
+        real = handler.wfile
+
+        class Counting:
+            closed = False
+
+            def write(self, data):
+                writes.append(len(data))
+                return real.write(data)
+
+            def flush(self):
+                real.flush()
+
+            def close(self):
+                real.close()
+
+        handler.wfile = Counting()
+
+    monkeypatch.setattr(serve_module.PreviewHandler, "setup", setup)
+    assert serve_module.PreviewHandler.disable_nagle_algorithm is True
+    etag = etag_of(site / "all.ics")
+    with running(site) as port, socket.create_connection(("127.0.0.1", port), DEADLINE) as sock:
+        sock.sendall(
+            b"GET /all.ics HTTP/1.1\r\nHost: x\r\n\r\n"
+            + f"GET /all.ics HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n".encode()
+            + b"GET /nothing.ics HTTP/1.1\r\nHost: x\r\n\r\n"
+            + b"HEAD /feeds.json HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        answers = read_responses(sock, 4, heads=(3,))
+    assert [head[:12] for head, _ in answers] == [b"HTTP/1.1 200", b"HTTP/1.1 304",
+                                                  b"HTTP/1.1 404", b"HTTP/1.1 200"]
+    assert answers[0][1] == (site / "all.ics").read_bytes()
+    assert len(writes) == 4
+
+
+def test_http_1_0_closes_unless_keep_alive_is_asked_and_then_confirms_it(server):
+    port = server.server_port
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as sock:
+        sock.sendall(b"GET /feeds.json HTTP/1.0\r\n\r\n")
+        head, _ = read_responses(sock, 1)[0]
+        assert b"\r\nConnection: close" in head
+        assert closes_soon(sock)
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as sock:
+        for _ in range(3):
+            sock.sendall(b"GET /feeds.json HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            head, body = read_responses(sock, 1)[0]
+            assert head.startswith(b"HTTP/1.1 200") and b"\r\nConnection: keep-alive" in head
+            assert body.startswith(b"{")
+        sock.sendall(b"GET /feeds.json HTTP/1.0\r\n\r\n")
+        read_responses(sock, 1)
+        assert closes_soon(sock)
+
+
+def test_http_1_1_keeps_the_connection_until_the_client_closes_it(server):
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=DEADLINE) as sock:
+        for _ in range(3):
+            sock.sendall(b"GET /feeds.json HTTP/1.1\r\nHost: x\r\n\r\n")
+            head, _ = read_responses(sock, 1)[0]
+            assert head.startswith(b"HTTP/1.1 200") and b"Connection:" not in head
+        sock.sendall(b"GET /feeds.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head, _ = read_responses(sock, 1)[0]
+        assert b"\r\nConnection: close" in head
+        assert closes_soon(sock)
+
+
+@pytest.mark.parametrize("method", ["POST", "GET", "PUT"])
+def test_a_request_body_is_never_read_as_the_next_request(server, method):
+    smuggled = b"GET /feeds.json HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=DEADLINE) as sock:
+        sock.sendall(
+            f"{method} /all.ics HTTP/1.1\r\nHost: x\r\nContent-Length: {len(smuggled)}\r\n\r\n"
+            .encode() + smuggled
+            + b"GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        answers = read_responses(sock, 2)
+        assert closes_soon(sock)
+    assert answers[0][0].startswith(b"HTTP/1.1 405" if method != "GET" else b"HTTP/1.1 200")
+    assert b"Content-Type: text/html" in answers[1][0]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Content-Length: 100000000",
+        "Content-Length: -1",
+        "Content-Length: 1e3",
+        "Transfer-Encoding: chunked",
+        "Content-Length: 3\r\nContent-Length: 4",
+    ],
+)
+def test_a_body_that_cannot_be_dropped_closes_the_connection(server, header):
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=DEADLINE) as sock:
+        sock.sendall(f"POST /all.ics HTTP/1.1\r\nHost: x\r\n{header}\r\n\r\nGET / HTTP/1.1\r\n\r\n"
+                     .encode())
+        head, _ = read_responses(sock, 1)[0]
+        assert head.startswith(b"HTTP/1.1 405") and b"\r\nConnection: close" in head
+        assert closes_soon(sock)
+
+
+def test_the_listen_backlog_takes_a_crowd(server):
+    assert server.request_queue_size >= 128
+    sockets = [socket.create_connection(("127.0.0.1", server.server_port), timeout=DEADLINE)
+               for _ in range(150)]
+    try:
+        for sock in sockets:
+            sock.sendall(b"GET /feeds.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        for sock in sockets:
+            assert read_responses(sock, 1)[0][0].startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_etags_are_computed_once_per_version_of_a_file(tmp_path, monkeypatch):
+    from rallycal import serve as serve_module
+
+    hashed: list[int] = []
+
+    class Counting:
+        @staticmethod
+        def sha256(data: bytes = b""):
+            hashed.append(len(data))
+            return hashlib.sha256(data)
+
+    monkeypatch.setattr(serve_module, "hashlib", Counting)
+    feed = tmp_path / "all.ics"
+    feed.write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    with running(tmp_path) as port:
+        etag = fetch(port, "GET", "/all.ics")[1]["ETag"]
+        for _ in range(5):
+            assert fetch(port, "GET", "/all.ics")[1]["ETag"] == etag
+            assert fetch(port, "GET", "/all.ics", {"If-None-Match": etag})[0] == 304
+            assert fetch(port, "HEAD", "/all.ics")[1]["Content-Length"] == "32"
+        assert len(hashed) == 1
+        replacement = tmp_path / "new.tmp"
+        replacement.write_bytes(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+        os.replace(replacement, feed)  # as an export replaces a feed: a new inode
+        status, headers, body = fetch(port, "GET", "/all.ics", {"If-None-Match": etag})
+        assert status == 200 and headers["ETag"] == etag_of(feed) != etag
+        assert body == feed.read_bytes()
+        assert fetch(port, "GET", "/all.ics", {"If-None-Match": headers["ETag"]})[0] == 304
+        assert len(hashed) == 2
+
+
+def test_the_watcher_survives_any_failure_of_a_re_export(tmp_path, capsys, monkeypatch):
+    import rallycal.publish
+
+    source = copy_source(tmp_path)
+    out = tmp_path / "out"
+    export(source, out)
+    watcher = Watcher(str(source), str(out))
+    real_export = rallycal.publish.export
+
+    def broken(*args, **kwargs):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(rallycal.publish, "export", broken)
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop, 0.05), daemon=True)
+    thread.start()
+    try:
+        rename_round(source, "Olympus Rally", "Olympus Rally Revived")
+        deadline = time.monotonic() + DEADLINE
+        while "OverflowError" not in (err := capsys.readouterr().err):
+            assert time.monotonic() < deadline, "the failure was never reported"
+            time.sleep(0.05)
+        assert "Still serving the last good export" in err and "Traceback" not in err
+        assert thread.is_alive()
+        monkeypatch.setattr(rallycal.publish, "export", real_export)
+        rename_round(source, "Olympus Rally Revived", "Olympus Rally Reborn")
+        feed = out / "round" / "olympus.ics"
+        while b"Olympus Rally Reborn" not in feed.read_bytes():
+            assert time.monotonic() < deadline, "the next change was never exported"
+            time.sleep(0.05)
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(DEADLINE)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a FIFO")
+def test_the_watcher_never_opens_a_source_that_is_not_a_regular_file(tmp_path):
+    fifo = tmp_path / "events.yaml"
+    os.mkfifo(fifo)
+    watcher = Watcher(str(fifo), str(tmp_path / "out"))  # opening it would block here
+    assert watcher._content_digest() is None
