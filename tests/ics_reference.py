@@ -16,7 +16,7 @@ from icalendar import Calendar, Component, Event, vCategory, vDDDTypes, vDuratio
 
 from rallycal import ics
 from rallycal.feeds import Entry, Feed
-from rallycal.model import Season
+from rallycal.model import Season, Series
 from rallycal.rfc5545 import Property
 
 
@@ -59,8 +59,8 @@ def event_body(season: Season, entry: Entry) -> bytes:
     return lines[len(b"BEGIN:VEVENT\r\n") : -len(b"END:VEVENT\r\n")]
 
 
-def calendar(season: Season, feed: Feed, events: list[bytes]) -> bytes:
+def calendar(series: Series, feed: Feed, events: list[bytes]) -> bytes:
     """What `rallycal.ics.calendar` must write, as icalendar writes it."""
-    props = [*ics.SHARED_CALENDAR_PROPERTIES, *ics.calendar_properties(season, feed)]
+    props = [*ics.SHARED_CALENDAR_PROPERTIES, *ics.calendar_properties(series, feed)]
     head = add(Calendar(), props).to_ical()[: -len(b"END:VCALENDAR\r\n")]
     return b"".join([head, *events, b"END:VCALENDAR\r\n"])

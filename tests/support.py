@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "events.yaml"
+SHIPPED = ROOT / "events.yaml"  # only the smoke test reads it: edits to it never break a test
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEASON_2026 = FIXTURES / "seasons" / "ara-2026.yaml"  # the 2026 season
+SEASON_2026_ONE_LAYOUT = FIXTURES / "seasons" / "ara-2026-one-season.yaml"  # as it was written
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
 ICALJS = Path(__file__).resolve().parent / "js"
 EPOCH = 1767225600  # 2026-01-01T00:00:00Z
@@ -93,7 +96,7 @@ class os_with:  # lower case: it stands in for the `os` module
         return getattr(os, name)
 
 
-def copy_source(tmp_path: Path, source: Path = SHIPPED, name: str = "events.yaml") -> Path:
+def copy_source(tmp_path: Path, source: Path = SEASON_2026, name: str = "events.yaml") -> Path:
     target = tmp_path / name
     target.write_bytes(source.read_bytes())
     return target

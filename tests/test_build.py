@@ -7,17 +7,18 @@ from datetime import datetime, timezone
 
 from seasons import season_source
 
-from rallycal.build import PAGE, build
-from rallycal.feeds import plan
+from rallycal.build import build
+from rallycal.feeds import MANIFEST, PAGE, plan
 from rallycal.history import Publication
-from rallycal.manifest import MANIFEST, read_manifest, seal
+from rallycal.manifest import read_manifest, seal
+from rallycal.model import Championship
 from rallycal.source import parse
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def season():
-    return parse(season_source().encode(), "events.yaml").latest
+def season() -> Championship:
+    return parse(season_source().encode(), "events.yaml")
 
 
 def test_build_makes_every_file_the_manifest_last():
@@ -52,8 +53,8 @@ def test_a_rebuild_over_its_own_publication_keeps_every_byte():
 def test_changes_carry_their_round_and_item_ids():
     result = build(season(), Publication(), NOW, "a" * 64)
     subjects = {change.subject for change in result.changes}
-    assert (2026, "spring", None) in subjects
-    assert (2026, "spring", "shakedown") in subjects
+    assert "2026/spring" in subjects
+    assert "2026/spring/shakedown" in subjects
     assert all(change.kind == "added" for change in result.changes)
 
 
@@ -65,6 +66,6 @@ def test_a_removed_event_still_names_its_round():
             previous.add_feed(path, data)
     text = season_source()
     text = text[: text.index("    schedule:\n")] + text[text.index("teams:") :]
-    result = build(parse(text.encode(), "events.yaml").latest, previous, NOW, "a" * 64)
+    result = build(parse(text.encode(), "events.yaml"), previous, NOW, "a" * 64)
     removed = [change for change in result.changes if change.kind == "removed"]
-    assert removed and {change.subject for change in removed} == {(2026, "spring", "shakedown")}
+    assert removed and {change.subject for change in removed} == {"2026/spring/shakedown"}

@@ -22,7 +22,7 @@ from pathlib import Path
 import icalendar
 import pytest
 from click.testing import CliRunner
-from support import EPOCH, SHIPPED, export, os_with, snapshot
+from support import EPOCH, SEASON_2026, export, os_with, snapshot
 
 from rallycal import atomic
 from rallycal.cli import cli
@@ -51,7 +51,7 @@ def version_c(text: str) -> str:
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("sources")
-    text = SHIPPED.read_text(encoding="utf-8")
+    text = SEASON_2026.read_text(encoding="utf-8")
     paths = {}
     for name, content in (("a", text), ("b", version_b(text)), ("c", version_c(text))):
         paths[name] = folder / f"{name}.yaml"

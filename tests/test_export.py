@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import EPOCH, SHIPPED, copy_source, epoch, export, snapshot
+from support import EPOCH, SEASON_2026, SEASON_2026_ONE_LAYOUT, copy_source, epoch, export, snapshot
 
 from rallycal.cli import cli
 from rallycal.errors import PublishError, RallycalError, SourceError
@@ -29,7 +29,7 @@ ROUND_IDS = [
 
 
 def test_export_writes_every_feed_of_the_shipped_season(tmp_path):
-    outcome = export(SHIPPED, tmp_path / "out")
+    outcome = export(SEASON_2026, tmp_path / "out")
     files = snapshot(tmp_path / "out")
     assert "all.ics" in files and "feeds.json" in files and "index.html" in files
     assert sorted(p for p in files if p.startswith("class/")) == [
@@ -47,10 +47,17 @@ def test_export_writes_every_feed_of_the_shipped_season(tmp_path):
 
 
 def test_manifest_describes_every_feed(tmp_path):
-    export(SHIPPED, tmp_path, base_url="https://example.org/ara")
+    export(SEASON_2026, tmp_path, base_url="https://example.org/ara")
     manifest = json.loads((tmp_path / "feeds.json").read_text())
     feeds = {f["path"]: f for f in manifest["feeds"]}
-    assert len(feeds) == 1 + 4 + 3 + 8
+    stable = [f for f in feeds.values() if f["season"] is None and not f["reminders"]]
+    assert len(stable) == 1 + 4 + 3 + 8
+    assert {f["path"] for f in feeds.values() if f["season"] == 2026} == {
+        f"2026/{f['path']}" for f in stable
+    }
+    assert {f["path"] for f in feeds.values() if f["reminders"]} == {
+        f"reminders/{f['path']}" for f in stable if f["kind"] != "round"
+    }
     combined = feeds["all.ics"]
     assert combined["kind"] == "combined" and combined["events"] == 8
     assert combined["url"] == "https://example.org/ara/all.ics"
@@ -71,32 +78,32 @@ def test_manifest_describes_every_feed(tmp_path):
 
 
 def test_without_base_url_urls_are_null(tmp_path):
-    export(SHIPPED, tmp_path)
+    export(SEASON_2026, tmp_path)
     manifest = json.loads((tmp_path / "feeds.json").read_text())
     assert all(f["url"] is None for f in manifest["feeds"])
     assert b"SOURCE" not in (tmp_path / "all.ics").read_bytes()
 
 
 def test_two_fresh_exports_with_source_date_epoch_are_byte_identical(tmp_path):
-    export(SHIPPED, tmp_path / "a")
-    export(SHIPPED, tmp_path / "b")
+    export(SEASON_2026, tmp_path / "a")
+    export(SEASON_2026, tmp_path / "b")
     assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
 
 
 def test_reexport_into_the_same_folder_rewrites_nothing(tmp_path):
-    export(SHIPPED, tmp_path, seconds=None)
+    export(SEASON_2026, tmp_path, seconds=None)
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*.*")}
-    outcome = export(SHIPPED, tmp_path, seconds=None)
+    outcome = export(SEASON_2026, tmp_path, seconds=None)
     assert outcome.written == [] and outcome.removed == []
     after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*.*")}
     assert after == before
 
 
 def test_reexport_after_a_code_or_option_change_still_keeps_unchanged_events(tmp_path):
-    export(SHIPPED, tmp_path, seconds=EPOCH)
+    export(SEASON_2026, tmp_path, seconds=EPOCH)
     before = (tmp_path / "all.ics").read_bytes()
     # A base URL changes text in every event: stamps move, and only to the new time.
-    export(SHIPPED, tmp_path, seconds=EPOCH + 3600, base_url="https://example.org/x/")
+    export(SEASON_2026, tmp_path, seconds=EPOCH + 3600, base_url="https://example.org/x/")
     after = (tmp_path / "all.ics").read_bytes()
     assert b"SEQUENCE:1" in after and b"SEQUENCE:0" not in after
     assert b"LAST-MODIFIED:20260101T010000Z" in after
@@ -104,7 +111,7 @@ def test_reexport_after_a_code_or_option_change_still_keeps_unchanged_events(tmp
 
 
 def test_files_are_world_readable_and_no_temp_files_remain(tmp_path):
-    export(SHIPPED, tmp_path)
+    export(SEASON_2026, tmp_path)
     for path in tmp_path.rglob("*"):
         assert ".rallycal-tmp" not in path.name
         if path.is_file():
@@ -120,8 +127,9 @@ def test_export_leaves_other_files_alone_and_removes_only_its_own(tmp_path):
     text = source.read_text().replace("  - id: lia-block\n", "  - id: lia-block-2\n")
     source.write_text(text)
     outcome = export(source, out, allow_removal=True)
-    assert outcome.removed == ["team/lia-block.ics"]
-    assert not (out / "team" / "lia-block.ics").exists()
+    gone = ["2026/team/lia-block.ics", "reminders/team/lia-block.ics", "team/lia-block.ics"]
+    assert outcome.removed == gone
+    assert not any((out / path).exists() for path in gone)
     assert (out / "team" / "lia-block-2.ics").exists()
     assert (out / "rallycal-0.1.0-py3-none-any.whl").read_bytes() == b"wheel"
     assert (out / "class" / "notes.txt").read_text() == "mine"
@@ -129,14 +137,14 @@ def test_export_leaves_other_files_alone_and_removes_only_its_own(tmp_path):
 
 def test_a_hostile_manifest_cannot_make_export_delete_outside(tmp_path):
     out = tmp_path / "dist"
-    export(SHIPPED, out)
+    export(SEASON_2026, out)
     victim = tmp_path / "victim.txt"
     victim.write_text("keep")
     manifest = json.loads((out / "feeds.json").read_text())
     manifest["files"]["../victim.txt"] = "0" * 64
     manifest["files"]["/etc/hostname"] = "0" * 64
     (out / "feeds.json").write_text(json.dumps(manifest))
-    export(SHIPPED, out)
+    export(SEASON_2026, out)
     assert victim.read_text() == "keep"
 
 
@@ -147,7 +155,7 @@ def test_a_symlinked_subfolder_is_refused(tmp_path):
     elsewhere.mkdir()
     (out / "class").symlink_to(elsewhere)
     with pytest.raises(PublishError, match="symbolic link"):
-        export(SHIPPED, out)
+        export(SEASON_2026, out)
     assert list(elsewhere.iterdir()) == []
     assert not (out / "all.ics").exists()
 
@@ -168,7 +176,7 @@ def test_bad_source_date_epoch_is_explained(tmp_path):
         os.environ["SOURCE_DATE_EPOCH"] = "yesterday"
         try:
             with pytest.raises(RallycalError, match="SOURCE_DATE_EPOCH"):
-                export(SHIPPED, tmp_path, seconds="yesterday")
+                export(SEASON_2026, tmp_path, seconds="yesterday")
         finally:
             os.environ.pop("SOURCE_DATE_EPOCH")
 
@@ -179,21 +187,21 @@ class TestCli:
         return CliRunner().invoke(cli, list(args), env=env)
 
     def test_export_prints_a_table(self, tmp_path):
-        result = self.run("export", str(SHIPPED), "--out", str(tmp_path))
+        result = self.run("export", str(SEASON_2026), "--out", str(tmp_path))
         assert result.exit_code == 0, result.output
         assert "all.ics" in result.stdout and "class/l4wd.ics" in result.stdout
         assert "16 feeds" in result.stdout or "written" in result.stdout
 
     def test_quiet_prints_nothing(self, tmp_path):
-        result = self.run("export", str(SHIPPED), "--out", str(tmp_path), "--quiet")
+        result = self.run("export", str(SEASON_2026), "--out", str(tmp_path), "--quiet")
         assert result.exit_code == 0 and result.stdout == ""
 
     def test_json_report(self, tmp_path):
-        result = self.run("export", str(SHIPPED), "--out", str(tmp_path), "--json")
+        result = self.run("export", str(SEASON_2026), "--out", str(tmp_path), "--json")
         report = json.loads(result.stdout)
         assert report["stale"] is True
         assert "all.ics" in report["written"]
-        assert len(report["feeds"]) == 16
+        assert len([f for f in report["feeds"] if f["season"] is None]) == 16 + 8
 
     def test_check_catches_a_one_day_change_and_writes_nothing(self, tmp_path):
         source = copy_source(tmp_path)
@@ -209,7 +217,7 @@ class TestCli:
         assert snapshot(out) == before
 
     def test_check_on_a_missing_folder_is_stale(self, tmp_path):
-        result = self.run("export", str(SHIPPED), "--out", str(tmp_path / "none"), "--check")
+        result = self.run("export", str(SEASON_2026), "--out", str(tmp_path / "none"), "--check")
         assert result.exit_code == 1
         assert not (tmp_path / "none").exists()
 
@@ -231,9 +239,10 @@ class TestCli:
 def test_export_as_a_real_subprocess(tmp_path):
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
     script = Path(sys.executable).with_name("rallycal")
+    copy_source(tmp_path)
     done = subprocess.run(
         [str(script), "export", "--out", str(tmp_path / "dist")],
-        cwd=SHIPPED.parent,
+        cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
@@ -241,3 +250,14 @@ def test_export_as_a_real_subprocess(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "dist" / "all.ics").read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+def test_the_one_season_layout_exports_the_same_bytes_as_seasons(tmp_path):
+    """The layout before `seasons:` still loads, and gives the very same publication."""
+    export(SEASON_2026, tmp_path / "seasons")
+    export(SEASON_2026_ONE_LAYOUT, tmp_path / "one")
+    new, old = snapshot(tmp_path / "seasons"), snapshot(tmp_path / "one")
+    assert new.keys() == old.keys()
+    assert {p: d for p, d in new.items() if p != "feeds.json"} == {
+        p: d for p, d in old.items() if p != "feeds.json"
+    }

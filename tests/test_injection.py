@@ -394,7 +394,7 @@ def test_a_hostile_manifest_cannot_make_export_read_write_or_delete_outside(tmp_
     source.write_text(season_source().split("teams:")[0], encoding="utf-8")
     outside = files_outside(tmp_path, out)
     outcome = export(source, out, allow_removal=True)
-    assert outcome.removed == ["team/blue.ics"]
+    assert outcome.removed == ["2026/team/blue.ics", "reminders/team/blue.ics", "team/blue.ics"]
     assert files_outside(tmp_path, out) == outside
     assert not (out / "team" / "blue.ics").exists()
     shutil.rmtree(out)
@@ -417,6 +417,6 @@ def test_a_hostile_manifest_cannot_make_export_delete_files_it_never_writes(tmp_
     (folder / "feeds.json").write_text(json.dumps(manifest))
     source.write_text(season_source().split("teams:")[0], encoding="utf-8")
     outcome = export(source, folder, allow_removal=True)
-    assert outcome.removed == ["team/blue.ics"]
+    assert outcome.removed == ["2026/team/blue.ics", "reminders/team/blue.ics", "team/blue.ics"]
     assert {path: (folder / path).read_bytes() for path in theirs} == theirs
     assert source.read_text(encoding="utf-8") == season_source().split("teams:")[0]

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import GOLDEN, SHIPPED, export, ics_files, require
+from support import GOLDEN, SEASON_2026, export, ics_files, require
 
 READER = r"""
 #include <libical/ical.h>
@@ -146,7 +146,7 @@ def read(reader: Path, paths: list[Path]) -> dict[str, dict]:
 def exports(tmp_path_factory) -> dict[str, Path]:
     """Fresh exports of the shipped season and the golden one."""
     folders = {}
-    for name, source in (("shipped", SHIPPED), ("golden", GOLDEN / "season.yaml")):
+    for name, source in (("shipped", SEASON_2026), ("golden", GOLDEN / "season.yaml")):
         folders[name] = tmp_path_factory.mktemp(name)
         export(source, folders[name])
     return folders

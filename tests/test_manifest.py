@@ -9,8 +9,9 @@ import pytest
 from seasons import season_source
 
 from rallycal.build import build
+from rallycal.feeds import MANIFEST
 from rallycal.history import Publication
-from rallycal.manifest import MANIFEST, DamagedManifest, read_manifest, seal
+from rallycal.manifest import DamagedManifest, read_manifest, seal
 from rallycal.source import parse
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -18,8 +19,8 @@ NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def written() -> bytes:
-    season = parse(season_source().encode(), "events.yaml").latest
-    return build(season, Publication(), NOW, "f" * 64).files[MANIFEST]
+    championship = parse(season_source().encode(), "events.yaml")
+    return build(championship, Publication(), NOW, "f" * 64).files[MANIFEST]
 
 
 def test_a_manifest_reads_back_as_it_was_written(written):

@@ -21,7 +21,7 @@ from seasons import season_source
 from support import copy_source, export
 
 from rallycal.feeds import plan, round_uid
-from rallycal.model import Season
+from rallycal.model import Championship, Season
 from rallycal.page import Change, index_page
 from rallycal.source import load, parse
 
@@ -100,7 +100,7 @@ def published(tmp_path_factory) -> tuple[Page, list[dict], Path]:
     tmp = tmp_path_factory.mktemp("published")
     out = tmp / "dist"
     export(copy_source(tmp), out, base_url=BASE_URL)
-    feeds = json.loads((out / "feeds.json").read_bytes())["feeds"]
+    feeds = listed(json.loads((out / "feeds.json").read_bytes())["feeds"])
     return Page((out / "index.html").read_bytes()), feeds, out
 
 
@@ -110,7 +110,7 @@ def unpublished(tmp_path_factory) -> tuple[Page, list[dict], Path]:
     tmp = tmp_path_factory.mktemp("unpublished")
     out = tmp / "dist"
     export(copy_source(tmp), out)
-    feeds = json.loads((out / "feeds.json").read_bytes())["feeds"]
+    feeds = listed(json.loads((out / "feeds.json").read_bytes())["feeds"])
     return Page((out / "index.html").read_bytes()), feeds, out
 
 
@@ -159,7 +159,7 @@ def test_without_a_base_url_only_relative_downloads_plainly_labelled(unpublished
     page, feeds, out = unpublished
     assert all(f["url"] is None for f in feeds)
     downloads = [a["href"] for a, _ in page.links if "download" in a]
-    assert sorted(downloads) == sorted(f["path"] for f in feeds)
+    assert {f["path"] for f in feeds} <= set(downloads)  # and the reminders variants
     assert all((out / path).is_file() for path in downloads)
     for href in page.hrefs():
         scheme = urlsplit(href).scheme
@@ -221,7 +221,7 @@ def test_the_page_is_a_document_for_people(published):
 
 def test_the_season_at_a_glance(shipped):
     season = load(shipped).latest
-    page = Page(index_page(season, plan(season)))
+    page = Page(index_page(season, _shown(season)))
     text = " ".join(" ".join(page.text).split())
     for round_ in season.rounds:
         tag, attributes = page.by_id(f"round-{round_.id}")
@@ -240,7 +240,7 @@ def test_only_rounds_going_ahead_can_be_marked_next(shipped):
         load(shipped).latest,
         {1: {"status": "cancelled"}, 2: {"status": "postponed"}, 3: {"status": "tentative"}},
     )
-    page = Page(index_page(season, plan(season)))
+    page = Page(index_page(season, _shown(season)))
     marked = [a["id"] for _, a in page.elements if "data-first" in a or "data-last" in a]
     assert "round-100-acre-wood" not in marked and "round-olympus" not in marked
     assert "round-southern-ohio-forest" in marked and len(marked) == 6
@@ -288,7 +288,7 @@ def test_hostile_names_never_become_markup():
     for value in HOSTILE.values():
         assert value in text
     title = next(a for a, _ in hostile.links if a["href"].startswith(OUTLOOK))
-    assert parse_qs(urlsplit(title["href"]).query)["name"] == [f"{HOSTILE['series_short']} 2026"]
+    assert parse_qs(urlsplit(title["href"]).query)["name"] == [HOSTILE["series_short"]]
 
 
 def test_links_to_web_pages_must_be_http(shipped):
@@ -301,7 +301,7 @@ def test_links_to_web_pages_must_be_http(shipped):
         },
     )
     season = replace(season, series=replace(season.series, url=" JavaScript:x"))
-    page = Page(index_page(season, plan(season)))
+    page = Page(index_page(season, _shown(season)))
     for href in page.hrefs():
         assert not re.match(r"\s*(javascript|data|vbscript):", href, re.IGNORECASE), href
     assert 'https://example.org/olympus?a=1&b="2"' in page.hrefs()
@@ -315,7 +315,21 @@ def with_rounds(season: Season, changes: dict[int, dict]) -> Season:
 
 def _season_and_plan(text: str):
     season = parse(text.encode("utf-8"), "events.yaml").latest
-    return season, plan(season)
+    return season, _shown(season)
+
+
+def _shown(season: Season):
+    """The feeds the page lists: the stable ones, without their reminders variants."""
+    feeds = plan(Championship.of(season))
+    return tuple(f for f in feeds if f.season is None and not f.reminders)
+
+
+def listed(feeds: list[dict]) -> list[dict]:
+    """The manifest's feeds that the page lists with every way to subscribe.
+
+    The stable feeds; their reminders variants are offered as a subscription only.
+    """
+    return [f for f in feeds if f["season"] is None and not f["reminders"]]
 
 
 def test_style_and_script_are_the_package_files_inlined(published):
@@ -339,7 +353,7 @@ def fixture_season(base_url: str | None = FIXTURE_BASE) -> Season:
 
 
 def render(season: Season, **options) -> Page:
-    return Page(index_page(season, plan(season), **options))
+    return Page(index_page(season, _shown(season), **options))
 
 
 def json_ld(page: Page) -> list[dict]:
@@ -418,7 +432,7 @@ def test_json_ld_names_the_place_and_its_street_address_when_given():
 def test_json_ld_keeps_hostile_text_inside_its_element():
     hostile = "</script><!-- <script>alert(1)</script> & \u2028"
     season = with_rounds(fixture_season(), {0: {"name": hostile}})
-    html = index_page(season, plan(season)).decode()
+    html = index_page(season, _shown(season)).decode()
     block = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
     assert "<" not in block and ">" not in block and "&" not in block
     assert json.loads(block)[0]["name"] == hostile

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 from seasons import yaml_str
-from support import SHIPPED, export, icaljs
+from support import SEASON_2026, export, icaljs
 
 from rallycal.cli import cli
 from rallycal.errors import SourceError
@@ -209,7 +209,8 @@ def schedule(draw, first: date, last: date, near: datetime | None) -> list[Item]
 def seasons(draw) -> Generated:
     year = draw(st.integers(2000, 2100))
     class_ids = draw(st.lists(ids, min_size=1, max_size=6, unique=True))
-    classes = {c: (draw(texts(4)), draw(texts(2))) for c in class_ids}
+    # Calendar names must differ: each class's and team's starts with its own id.
+    classes = {c: (f"C-{c} {draw(texts(4))}", f"C-{c}{draw(texts(2))}") for c in class_ids}
     rounds = []
     for round_id in draw(st.lists(ids, min_size=1, max_size=5, unique=True)):
         zone = draw(st.sampled_from(ZONES))
@@ -232,7 +233,7 @@ def seasons(draw) -> Generated:
     for team_id in draw(st.lists(ids, max_size=4, unique=True)):
         entered = draw(st.none() | st.lists(st.sampled_from([r.id for r in rounds]),
                                             min_size=1, unique=True))
-        team = Team(team_id, draw(texts()), draw(st.none() | texts(2)),
+        team = Team(team_id, f"T-{team_id} {draw(texts())}", draw(st.none() | texts(2)),
                     draw(st.none() | texts(3)), draw(st.none() | texts(6, multiline=True)),
                     entered, [])
         common = set(class_ids)
@@ -349,7 +350,13 @@ def expected_feeds(season: Generated) -> dict[str, dict[str, Expected]]:
                 (season.short, item.name), (r.name, *notes(r)), r.place,
                 zoned(item.start, r.zone), zoned(item.end, r.zone))
         feeds[f"round/{r.id}.ics"] = events
-    return feeds
+    archives = {f"{season.year}/{path}": events for path, events in feeds.items()}
+    reminders = {
+        f"reminders/{path}": {uid.replace("@", ".reminders@"): e for uid, e in events.items()}
+        for path, events in feeds.items()
+        if not path.startswith("round/")
+    }
+    return {**feeds, **archives, **reminders}
 
 
 @dataclass(frozen=True)
@@ -460,7 +467,7 @@ def test_every_valid_season_reads_back_exactly_in_four_parsers(season, tmp_path_
 # -- property 2: mutated sources get positioned problems, never a crash ---------------
 
 VALID_SOURCES = [
-    SHIPPED.read_bytes(),
+    SEASON_2026.read_bytes(),
     (Path(__file__).resolve().parent / "broken" / "valid.yaml").read_bytes(),
 ]
 SCALARS = ["", "~", "x", "[a, b]", "{a: 1}", "- x", "&a x", "*a", "!!str x", "!x y", "|", ">",

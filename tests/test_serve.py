@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import SHIPPED, copy_source, export
+from support import SEASON_2026, copy_source, export
 
 from rallycal.cli import cli
 from rallycal.errors import RallycalError
@@ -37,7 +37,7 @@ def site(tmp_path_factory) -> Path:
     """An exported season in `site/out`, with bait around it for the escape tests."""
     base = tmp_path_factory.mktemp("site")
     out = base / "out"
-    export(SHIPPED, out)
+    export(SEASON_2026, out)
     (base / "events.yaml").write_bytes(SECRET)  # what `/../events.yaml` would reach
     (out / ".secret").write_bytes(SECRET)
     (out / "class" / ".draft.ics").write_bytes(SECRET)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import ROOT, SHIPPED, export, require, snapshot
+from support import ROOT, SEASON_2026, export, require, snapshot
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 PUBLISH = WORKFLOWS / "publish.yml"
@@ -181,7 +181,7 @@ def checkout(tmp_path) -> Path:
     """A repository like this one: the source and its committed dist/, for the Pages address."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    shutil.copy(SHIPPED, repo / "events.yaml")
+    shutil.copy(SEASON_2026, repo / "events.yaml")
     export(repo / "events.yaml", repo / "dist", base_url="https://fans.example.org/ara/")
     commit(repo, "2026-03-01T12:00:00Z")
     return repo

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from rallycal import ics
-from rallycal.feeds import Entry, Feed, plan
+from rallycal.feeds import MANIFEST, PAGE, Entry, Feed, feed_path, plan, subject_of
 from rallycal.fingerprint import zones
 from rallycal.history import (
     MAX_SEQUENCE,
@@ -22,11 +23,11 @@ from rallycal.history import (
     restamp,
     visible_lines,
 )
-from rallycal.manifest import MANIFEST, PublishedFeed, manifest, published_feeds
-from rallycal.model import Season
+from rallycal.manifest import PublishedFeed, manifest, published_feeds
+from rallycal.model import Championship
 from rallycal.page import index_page
 
-PAGE = "index.html"
+ChangeKind = Literal["added", "changed", "removed", "archived"]
 
 
 @dataclass(frozen=True)
@@ -34,19 +35,12 @@ class EventChange:
     """What happened to one event since the last publication."""
 
     uid: str
-    kind: str  # "added", "changed" or "removed"
+    kind: ChangeKind
     title: str
-    feeds: tuple[str, ...]
+    feeds: tuple[str, ...]  # where it was; for an archived event, where it now lives
+    subject: str  # the round or schedule item, "2026/sno-drift[/shakedown]", for grouping
     differences: tuple[Difference, ...] = ()
-    year: int = 0  # the season, round and schedule item the event is about
-    round_id: str = ""
-    item_id: str | None = None
     capped: bool = False  # changed, but its SEQUENCE is at the maximum and cannot rise
-
-    @property
-    def subject(self) -> tuple[int, str, str | None]:
-        """The round or schedule item the event is about, for grouping a report."""
-        return (self.year, self.round_id, self.item_id)
 
 
 @dataclass(frozen=True)
@@ -62,7 +56,7 @@ class Removal:
 class Build:
     """Every output file, and what subscribers will notice."""
 
-    season: Season
+    championship: Championship
     feeds: tuple[Feed, ...]
     files: dict[str, bytes]  # every output file, the manifest last
     published: tuple[PublishedFeed, ...] = ()  # the manifest's feed entries
@@ -71,10 +65,12 @@ class Build:
     warnings: list[str] = field(default_factory=list)
 
 
-def build(season: Season, previous: Publication, now: datetime, fingerprint: str) -> Build:
+def build(
+    championship: Championship, previous: Publication, now: datetime, fingerprint: str
+) -> Build:
     """Every output file: each feed (events stamped against the last publication), the
     page, and the manifest recording `fingerprint` (what the output was made from)."""
-    feeds = plan(season)
+    feeds = plan(championship)
     in_feeds: dict[str, list[str]] = {}
     for feed in feeds:
         for entry in feed.entries:
@@ -87,31 +83,33 @@ def build(season: Season, previous: Publication, now: datetime, fingerprint: str
         for entry in feed.entries:
             event = shared.get(entry.uid)
             if event is None:
-                event, change = _event(season, entry, previous, now, in_feeds[entry.uid])
+                event, change = _event(entry, previous, now, in_feeds[entry.uid])
                 if change is not None:
                     changes.append(change)
                 if len(in_feeds[entry.uid]) > 1:
                     shared[entry.uid] = event
             events.append(event)
-        files[feed.path] = ics.calendar(season, feed, events)
-    files[PAGE] = index_page(season, feeds)
-    published = published_feeds(season, feeds, files, previous.manifest, now)
-    files[MANIFEST] = manifest(season, published, files, fingerprint, zones(season))
-    result = Build(season, feeds, files, published, changes)
+        files[feed.path] = ics.calendar(championship.series, feed, events)
+    shown = tuple(f for f in feeds if f.season is None and not f.reminders)
+    reminders = {feed_path(f.kind, f.id): f.path for f in feeds if f.reminders}
+    files[PAGE] = index_page(championship.latest, shown, reminders=reminders)
+    published = published_feeds(championship, feeds, files, previous.manifest, now)
+    files[MANIFEST] = manifest(championship, published, files, fingerprint, zones(championship))
+    result = Build(championship, feeds, files, published, changes)
     result.warnings = [_capped(c) for c in changes if c.capped]
     _removals(result, previous, in_feeds)
     return result
 
 
 def _event(
-    season: Season, entry: Entry, previous: Publication, now: datetime, feeds: list[str]
+    entry: Entry, previous: Publication, now: datetime, feeds: list[str]
 ) -> tuple[bytes, EventChange | None]:
     """One event, stamped against the last publication, and what changed in it if anything.
 
     Only the bytes are kept: an export holds every event at once, so the lines compared
     here are dropped as soon as they have been.
     """
-    body = ics.event_body(season, entry)
+    body = ics.event_body(entry.season, entry)
     visible = visible_lines(body)
     stamp, state = restamp(entry.uid, visible, previous, now)
     change = None
@@ -123,10 +121,8 @@ def _event(
             state,
             _title(new),
             tuple(feeds),
+            entry.subject,
             tuple(differences(old, new)),
-            season.year,
-            entry.round.id,
-            entry.item.id if entry.item else None,
             capped=old is not None
             and old.stamp is not None
             and state == "changed"
@@ -136,46 +132,31 @@ def _event(
 
 
 def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str]]) -> None:
-    """Add the published events that are gone to the change report, and list the removals."""
+    """Report the published events that are gone or archived, and list the removals.
+
+    An event that leaves a feed but stays published elsewhere (a season leaving the
+    stable feeds stays whole in its archive) is archived, not removed.
+    """
     published_in: dict[str, list[str]] = {}
     for path, uids in previous.feeds.items():
         for uid in uids:
             published_in.setdefault(uid, []).append(path)
-    for uid, paths in published_in.items():
-        if uid not in in_feeds:
-            year, round_id, item_id = _subject_of_uid(uid)
-            result.changes.append(
-                EventChange(
-                    uid,
-                    "removed",
-                    _title(previous.events[uid]),
-                    tuple(paths),
-                    (),
-                    year,
-                    round_id,
-                    item_id,
-                )
-            )
     planned = {feed.path: {e.uid for e in feed.entries} for feed in result.feeds}
+    for uid, paths in published_in.items():
+        title = _title(previous.events[uid])
+        if uid not in in_feeds:
+            result.changes.append(EventChange(uid, "removed", title, tuple(paths), subject_of(uid)))
+        elif any(uid not in planned.get(path, ()) for path in paths):
+            result.changes.append(
+                EventChange(uid, "archived", title, tuple(in_feeds[uid]), subject_of(uid))
+            )
     for path, uids in previous.feeds.items():
         if path not in planned:
             result.removals.append(Removal(path))
             continue
         for uid in uids:
-            if uid not in planned[path]:
+            if uid not in planned[path] and uid not in in_feeds:
                 result.removals.append(Removal(path, uid, _title(previous.events[uid])))
-
-
-def _subject_of_uid(uid: str) -> tuple[int, str, str | None]:
-    """Season, round and item of an event no longer in the season: its UID is all that is left.
-
-    UIDs are `series.year.round[.item.id | .class.id | .team.id]@domain` (`feeds.round_uid`).
-    """
-    parts = uid.split("@", 1)[0].split(".")
-    year = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    round_id = parts[2] if len(parts) > 2 else uid
-    item_id = parts[4] if len(parts) > 4 and parts[3] == "item" else None
-    return year, round_id, item_id
 
 
 def _capped(change: EventChange) -> str:

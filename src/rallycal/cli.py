@@ -91,8 +91,8 @@ def list_rounds(source: str, today, as_json: bool) -> None:
     from rallycal import agenda
     from rallycal.source import load
 
-    season = load(source).latest  # TODO seasons
     day = today.date() if today else date.today()
+    season = load(source).current(day)
     if as_json:
         import json
 

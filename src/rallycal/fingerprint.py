@@ -19,7 +19,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from rallycal import __version__
-from rallycal.model import Season
+from rallycal.model import Championship
 
 LIBRARIES = ("icalendar", "pyyaml", "click", "pytz", "tzdata")
 
@@ -51,9 +51,9 @@ def package_files() -> list[Path]:
     )
 
 
-def zones(season: Season) -> tuple[str, ...]:
-    """The time zones the season's venues are in (what the output's times depend on)."""
-    return tuple(sorted({round_.venue.timezone for round_ in season.rounds}))
+def zones(championship: Championship) -> tuple[str, ...]:
+    """The time zones the venues are in (what the output's times depend on)."""
+    return tuple(sorted({r.venue.timezone for s in championship.seasons for r in s.rounds}))
 
 
 def zone_data(key: str) -> bytes:

@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Literal
 
+from rallycal.feeds import is_feed_folder, is_own_feed
 from rallycal.ics import Stamp
 from rallycal.manifest import Manifest
 from rallycal.wording import day_span
@@ -31,7 +33,6 @@ MAX_FEED_BYTES = 256 * 1024 * 1024  # a published feed larger than this is not o
 PRODID_LINE = b"PRODID:-//rallycal//"
 # The names rallycal gives its feeds: all.ics and kind/id.ics, optionally in a season's
 # archive folder (YEAR/...). Only such files are read as the record, or ever deleted.
-OWN_FEED = re.compile(r"(?:[0-9]{4}/)?(?:all|(?:class|team|round)/[a-z0-9][a-z0-9-]*)\.ics")
 _FOLD = re.compile(r"\r\n[ \t]")
 _NAME_END = re.compile(r"[;:]")
 
@@ -103,7 +104,7 @@ def visible_lines(body: bytes) -> tuple[str, ...]:
 
 def restamp(
     uid: str, visible: tuple[str, ...], previous: Publication, now: datetime
-) -> tuple[Stamp, str]:
+) -> tuple[Stamp, Literal["added", "changed", "unchanged"]]:
     """The stamp an event gets, and whether it is "added", "changed" or "unchanged"."""
     old = previous.events.get(uid)
     if old is None or old.stamp is None:
@@ -123,7 +124,7 @@ def read_publication(out: Path, manifest: Manifest | None) -> Publication:
     publication = Publication(manifest=manifest)
     listed = {feed.path for feed in manifest.feeds} if manifest else set()
     for path in sorted(listed | set(own_feeds(out))):
-        if not OWN_FEED.fullmatch(path):
+        if not is_own_feed(path):
             continue
         data = read_feed(out / path)
         if data is not None and (path in listed or PRODID_LINE in data[:4096]):
@@ -142,7 +143,7 @@ def own_feeds(out: Path) -> Iterator[str]:
             continue
         for name in names:
             path = (folder / name).relative_to(out).as_posix()
-            if OWN_FEED.fullmatch(path):
+            if is_own_feed(path):
                 yield path
 
 
@@ -166,21 +167,19 @@ def read_feed(path: Path) -> bytes | None:
 
 
 def _folders(out: Path) -> Iterator[Path]:
-    """`out` and the folders below it that can hold feeds: kind/ and YEAR/ and YEAR/kind/."""
-    yield out
-    for name in ("class", "team", "round"):
-        if _real_folder(out / name):
-            yield out / name
-    try:
-        years = sorted(n for n in os.listdir(out) if re.fullmatch(r"[0-9]{4}", n))
-    except OSError:
-        return
-    for year in years:
-        if _real_folder(out / year):
-            yield out / year
-            for name in ("class", "team", "round"):
-                if _real_folder(out / year / name):
-                    yield out / year / name
+    """`out` and the folders below it that can hold feeds (YEAR/, kind/, reminders/, ...)."""
+    pending = [out]
+    while pending:
+        folder = pending.pop(0)
+        yield folder
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            child = folder / name
+            if is_feed_folder(child.relative_to(out).as_posix()) and _real_folder(child):
+                pending.append(child)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from rallycal import rfc5545
 from rallycal.colors import CSS_COLORS
 from rallycal.feeds import Entry, Feed
-from rallycal.model import Crew, Round, Season
+from rallycal.model import Crew, Round, Season, Series
 from rallycal.rfc5545 import NO_PARAMS, Property
 from rallycal.wording import STATUS_LABELS, clock, day, day_span
 
@@ -88,7 +88,7 @@ def event_properties(season: Season, entry: Entry) -> list[Property]:
     return props
 
 
-def calendar_properties(season: Season, feed: Feed) -> list[Property]:
+def calendar_properties(series: Series, feed: Feed) -> list[Property]:
     """The calendar's own properties that differ from feed to feed."""
     # All four are TEXT (RFC 7986; RFC 5545 3.8.8.2 for X- properties), escaped as
     # such: libical and vobject cut an unescaped value at its first comma. The
@@ -99,7 +99,7 @@ def calendar_properties(season: Season, feed: Feed) -> list[Property]:
         ("DESCRIPTION", feed.description, NO_PARAMS),
         ("X-WR-CALDESC", feed.description, NO_PARAMS),
     ]
-    base_url = season.series.base_url
+    base_url = series.base_url
     if base_url:
         props.append(("SOURCE", base_url + feed.path, URI))
         props.append(("URL", base_url + "index.html", URI))
@@ -131,10 +131,10 @@ def assemble_event(body: bytes, stamp: Stamp) -> bytes:
     return b"BEGIN:VEVENT\r\n" + stamp.lines() + body + b"END:VEVENT\r\n"
 
 
-def calendar(season: Season, feed: Feed, events: list[bytes]) -> bytes:
+def calendar(series: Series, feed: Feed, events: list[bytes]) -> bytes:
     """A whole feed: the calendar's own properties around already rendered events."""
     head = rfc5545.content(
-        calendar_properties(season, feed), rfc5545.CALENDAR_ORDER, _SHARED_LINES
+        calendar_properties(series, feed), rfc5545.CALENDAR_ORDER, _SHARED_LINES
     )
     return b"".join([b"BEGIN:VCALENDAR\r\n", head.encode(), *events, b"END:VCALENDAR\r\n"])
 

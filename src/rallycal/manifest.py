@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rallycal.feeds import Feed, feed_url, webcal_url
-from rallycal.model import Season
+from rallycal.feeds import CHANGES, PAGE, Feed, feed_url, webcal_url
+from rallycal.model import Championship
 
 FORMAT = 1
-MANIFEST = "feeds.json"
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,10 @@ class PublishedFeed:
     events: int
     sha256: str
     last_changed: str  # ISO 8601, UTC: when this feed's bytes last changed
+    season: int | None = None  # the archived season's year; None for a stable feed
+    reminders: bool = False  # the variant with alarms
 
-    def as_json(self) -> dict[str, str | int | None]:
+    def as_json(self) -> dict[str, str | int | bool | None]:
         """The feed's entry in `feeds.json`, keys in their published order."""
         return {
             "kind": self.kind,
@@ -43,6 +44,8 @@ class PublishedFeed:
             "path": self.path,
             "url": self.url,
             "webcal": self.webcal,
+            "season": self.season,
+            "reminders": self.reminders,
             "events": self.events,
             "sha256": self.sha256,
             "last_changed": self.last_changed,
@@ -121,6 +124,12 @@ def _feed(entry: object) -> PublishedFeed | None:
     text = {key: entry.get(key) for key in names}
     urls = {key: entry.get(key) for key in ("url", "webcal")}
     events = entry.get("events")
+    season = entry.get("season")
+    reminders = entry.get("reminders", False)
+    if not (season is None or (isinstance(season, int) and not isinstance(season, bool))):
+        return None
+    if not isinstance(reminders, bool):
+        return None
     strings = {key: value for key, value in text.items() if isinstance(value, str)}
     if len(strings) != len(text) or not all(u is None or isinstance(u, str) for u in urls.values()):
         return None
@@ -136,11 +145,13 @@ def _feed(entry: object) -> PublishedFeed | None:
         events=events,
         sha256=strings["sha256"],
         last_changed=strings["last_changed"],
+        season=season,
+        reminders=reminders,
     )
 
 
 def published_feeds(
-    season: Season,
+    championship: Championship,
     feeds: tuple[Feed, ...],
     files: dict[str, bytes],
     previous: Manifest | None,
@@ -154,7 +165,7 @@ def published_feeds(
         digest = hashlib.sha256(files[feed.path]).hexdigest()
         old = before.get(feed.path)
         old_digest, old_changed = (old.sha256, old.last_changed) if old else ("", "")
-        url = feed_url(season, feed.path)
+        url = feed_url(championship.series, feed.path)
         entries.append(
             PublishedFeed(
                 kind=feed.kind,
@@ -166,25 +177,33 @@ def published_feeds(
                 events=len(feed.entries),
                 sha256=digest,
                 last_changed=old_changed if old_digest == digest and old_changed else stamp,
+                season=feed.season,
+                reminders=feed.reminders,
             )
         )
     return tuple(entries)
 
 
 def manifest(
-    season: Season,
+    championship: Championship,
     entries: tuple[PublishedFeed, ...],
     files: dict[str, bytes],
     fingerprint: str,
     zones: tuple[str, ...],
 ) -> bytes:
     """The bytes of `feeds.json` for this build (`files`: every other output file)."""
-    series = season.series
+    series = championship.series
+    window = championship.in_window
     document = {
         "format": FORMAT,
-        "series": {"id": series.id, "name": series.name, "season": season.year},
+        "series": {"id": series.id, "name": series.name},
+        "seasons": [
+            {"year": s.year, "rounds": len(s.rounds), "in_stable_feeds": s in window}
+            for s in championship.seasons
+        ],
         "base_url": series.base_url,
-        "page": "index.html",
+        "page": PAGE,
+        "changes": CHANGES if CHANGES in files else None,
         "feeds": [entry.as_json() for entry in entries],
         "files": {path: hashlib.sha256(files[path]).hexdigest() for path in sorted(files)},
         "fingerprint": "",

@@ -149,6 +149,11 @@ class Championship:
     seasons: tuple[Season, ...]  # by year, ascending, at least one
     window: int = DEFAULT_WINDOW
 
+    @classmethod
+    def of(cls, season: Season) -> Championship:
+        """A championship of one season."""
+        return cls(season.series, (season,))
+
     @property
     def latest(self) -> Season:
         return self.seasons[-1]

@@ -23,7 +23,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import stat
 import sys
 from collections.abc import Iterator
@@ -32,25 +31,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rallycal import atomic
-from rallycal.build import PAGE, Build, EventChange, Removal, build
+from rallycal.build import Build, EventChange, Removal, build
 from rallycal.errors import PublishError, RallycalError, RemovalRefused
+from rallycal.feeds import MANIFEST, is_feed_folder, is_own_path
 from rallycal.fingerprint import fingerprint, zones
-from rallycal.history import OWN_FEED, Publication, own_feeds, read_feed, read_publication
-from rallycal.manifest import (
-    MANIFEST,
-    DamagedManifest,
-    Manifest,
-    PublishedFeed,
-    read_manifest,
-    seal,
-)
+from rallycal.history import Publication, own_feeds, read_feed, read_publication
+from rallycal.manifest import DamagedManifest, Manifest, PublishedFeed, read_manifest, seal
 from rallycal.source import normalise_base_url, parse, read_source
 
 if sys.platform != "win32":
     import fcntl
 
 TEMP_SUFFIX = atomic.TEMP_SUFFIX
-_SAFE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 _UNSTAMPED = ("fingerprint", "zones")  # manifest keys that say how, not what, was published
 
 
@@ -108,17 +100,17 @@ def export(
         manifest, warnings = _read_manifest(out)
         if manifest is not None and _up_to_date(out, manifest, data, base_url):
             return Outcome(out_dir, manifest.feeds, unchanged=sorted(manifest.files))  # all own
-        season = parse(data, source).latest  # TODO seasons
+        championship = parse(data, source)
         if base_url is not None:
-            season = season.with_base_url(base_url)
+            championship = championship.with_base_url(base_url)
         publication = read_publication(out, manifest)
         if manifest is None and not warnings and publication.feeds:
             warnings.append(
                 f"{out / MANIFEST} is missing: the last publication was read from the feeds "
                 "themselves, and a new manifest is written"
             )
-        digest = fingerprint(data, base_url, zones(season))
-        result = build(season, publication, now, digest)
+        digest = fingerprint(data, base_url, zones(championship))
+        result = build(championship, publication, now, digest)
         refused = bool(result.removals) and not allow_removal
         if refused and not dry_run:
             notes = [f"warning: {warning}" for warning in warnings]
@@ -206,7 +198,7 @@ def _owned_files(manifest: Manifest | None, publication: Publication) -> set[str
     written (the source, a host's 404.html) is never deleted.
     """
     listed = manifest.files if manifest else {}
-    return {p for p in [*listed, *publication.feeds] if OWN_FEED.fullmatch(p) or p == PAGE}
+    return {p for p in [*listed, *publication.feeds] if is_own_path(p)}
 
 
 def _up_to_date(out: Path, manifest: Manifest, data: bytes, base_url: str | None) -> bool:
@@ -215,7 +207,7 @@ def _up_to_date(out: Path, manifest: Manifest, data: bytes, base_url: str | None
     inputs = fingerprint(data, base_url, manifest.zones or ())
     if not manifest.intact or manifest.fingerprint != seal(inputs, manifest.body):
         return False
-    if not all(OWN_FEED.fullmatch(p) or p == PAGE for p in manifest.files):
+    if not all(is_own_path(p) for p in manifest.files):
         return False  # a path rallycal never writes: never read, and a full build then
     if not set(own_feeds(out)) <= manifest.files.keys():
         return False  # a feed on disk the manifest does not know of: the build decides
@@ -292,27 +284,20 @@ def _sweep_temp_files(out: Path) -> None:
 
 
 def _layout_folders(out: Path) -> Iterator[Path]:
-    yield out
-    yield from sorted({(out / path).parent for path in own_feeds(out)} - {out})
-    for name in ("class", "team", "round"):
-        if (out / name).is_dir() and not (out / name).is_symlink():
-            yield out / name
-
-
-def _is_safe(path: str) -> bool:
-    """A plain relative name: `name`, `folder/name`, or `YEAR/folder/name` (a season archive)."""
-    parts = path.split("/")
-    deep = len(parts) == 3 and re.fullmatch(r"[0-9]{4}", parts[0]) is not None
-    return (0 < len(parts) <= 2 or deep) and all(
-        _SAFE_PART.match(part) and ".." not in part for part in parts
-    )
+    """`out` and every folder below it that can hold rallycal's files (never through a link)."""
+    for top, folders, _ in os.walk(out):
+        here = Path(top)
+        yield here
+        folders[:] = [
+            f for f in sorted(folders) if is_feed_folder((here / f).relative_to(out).as_posix())
+        ]
 
 
 def _target(out: Path, path: str) -> Path:
     """The file `path` names inside `out`, refusing anything that could lead outside it."""
     target = out / path
-    if not _is_safe(path):
-        raise PublishError(f"refusing to write {path!r}: not a plain file name inside {out}")
+    if not (is_own_path(path) or path == MANIFEST):
+        raise PublishError(f"refusing to write {path!r}: not a file name rallycal gives its own")
     for folder in target.parents:
         if folder == out:
             break

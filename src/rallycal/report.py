@@ -10,7 +10,7 @@ from rallycal.publish import Outcome
 
 def changes_by_subject(changes: list[EventChange]) -> list[list[EventChange]]:
     """Changes grouped by the round or schedule item they are about, in first-seen order."""
-    groups: dict[tuple[int, str, str | None], list[EventChange]] = {}
+    groups: dict[str, list[EventChange]] = {}
     for change in changes:
         groups.setdefault(change.subject, []).append(change)
     return list(groups.values())

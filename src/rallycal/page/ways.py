@@ -23,7 +23,7 @@ def ways(season: Season, feed: Feed, reminders: str | None = None) -> Markup:
     `reminders` is the path of the feed's variant with alarms, when there is one.
     """
     about = _about(feed)
-    https = feed_url(season, feed.path)
+    https = feed_url(season.series, feed.path)
     webcal = webcal_url(https)
     if https is None or webcal is None:
         return tag(
@@ -96,7 +96,7 @@ def _reminders(season: Season, feed: Feed, path: str | None) -> Markup | None:
     """The variant with alarms: subscribed to in Apple Calendar, else downloaded."""
     if path is None:
         return None
-    webcal = webcal_url(feed_url(season, path))
+    webcal = webcal_url(feed_url(season.series, path))
     if webcal is None:
         return tag(
             "a",
