@@ -56,6 +56,7 @@ def event_properties(season: Season, entry: Entry) -> list[Property]:
     """Every property of an event but its stamps: what a subscriber sees."""
     round_ = entry.round
     venue = round_.venue
+    place = venue.place
     if entry.item is None:
         when: list[Property] = [
             ("DTSTART", round_.first_day, NO_PARAMS),
@@ -67,12 +68,12 @@ def event_properties(season: Season, entry: Entry) -> list[Property]:
         ("UID", entry.uid, NO_PARAMS),
         ("SUMMARY", summary(season, entry), NO_PARAMS),
         *when,
-        ("LOCATION", venue.place, NO_PARAMS),
+        ("LOCATION", place, NO_PARAMS),
         ("GEO", (venue.latitude, venue.longitude), NO_PARAMS),
         (
             "X-APPLE-STRUCTURED-LOCATION",
             f"geo:{venue.latitude},{venue.longitude}",
-            {"VALUE": "URI", "X-APPLE-RADIUS": str(APPLE_LOCATION_RADIUS), "X-TITLE": venue.place},
+            {"VALUE": "URI", "X-APPLE-RADIUS": str(APPLE_LOCATION_RADIUS), "X-TITLE": place},
         ),
         ("DESCRIPTION", description(season, entry), NO_PARAMS),
     ]

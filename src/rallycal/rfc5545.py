@@ -110,6 +110,16 @@ def geo(latitude: float, longitude: float) -> str:
 def params(values: Mapping[str, str]) -> str:
     """Property parameters as icalendar writes them: sorted, RFC 6868-escaped, quoted
     where a value holds `,;:` (or always, for X-TITLE and the like)."""
+    key = tuple(values.items())
+    written = _PARAMS.get(key)
+    if written is None:
+        if len(_PARAMS) >= _MEMO_LIMIT:
+            _PARAMS.clear()
+        written = _PARAMS[key] = _params(values)
+    return written
+
+
+def _params(values: Mapping[str, str]) -> str:
     out = []
     for key in sorted(values):
         value = _RFC6868.sub(_rfc6868_code, values[key]).replace('"', "'")
@@ -157,7 +167,9 @@ def fold(line: str) -> str:
 
 def line(name: str, value: Value, parameters: Mapping[str, str] = NO_PARAMS) -> str:
     """One property as a folded content line, without its CRLF."""
-    if isinstance(value, str):
+    if type(value) is str:  # the common case first, without isinstance's walk
+        written = value if parameters and parameters.get("VALUE") == "URI" else text(value)
+    elif isinstance(value, str):
         written = value if parameters.get("VALUE") == "URI" else text(value)
     elif isinstance(value, datetime):
         if value.utcoffset() != timedelta(0):
@@ -192,11 +204,17 @@ def content(
     in `order` first, in that order, then the others alphabetically; several values of
     one property stay in the order given. `written` are lines rendered beforehand
     (the same for many calendars), placed among the others by name."""
-    rank = _ranks(order)
-    last = len(order)
     everything = [*written, *lines(props)]
-    everything.sort(key=lambda item: (rank.get(item[0], last), item[0]))
-    return "".join([text + "\r\n" for _, text in everything])
+    names = (order, *[name for name, _ in everything])
+    places = _ORDERS.get(names)
+    if places is None:
+        rank, last = _ranks(order), len(order)
+        places = sorted(range(len(everything)),
+                        key=lambda i: (rank.get(everything[i][0], last), everything[i][0]))
+        if len(_ORDERS) >= _MEMO_LIMIT:
+            _ORDERS.clear()
+        _ORDERS[names] = places
+    return "\r\n".join([everything[i][1] for i in places]) + "\r\n" if everything else ""
 
 
 def component(
@@ -207,6 +225,9 @@ def component(
 
 
 _RANKS: dict[tuple[str, ...], dict[str, int]] = {}
+_MEMO_LIMIT = 4096  # entries of each memo below; past it, it starts again
+_PARAMS: dict[tuple[tuple[str, str], ...], str] = {}  # parameters written, by their values
+_ORDERS: dict[tuple[object, ...], list[int]] = {}  # where each line goes, by the names given
 
 
 def _ranks(order: tuple[str, ...]) -> dict[str, int]:
