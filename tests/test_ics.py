@@ -20,7 +20,7 @@ from icalendar import Event, vDuration, vGeo
 from icalendar.parser.parameter import Parameters
 from icalendar.parser.string import _foldline
 from seasons import TEXT_FIELDS, season_source
-from support import GOLDEN, ROOT, SHIPPED
+from support import EPOCH, GOLDEN, ROOT, SHIPPED, export, snapshot
 
 from rallycal import ics, rfc5545
 from rallycal.errors import SourceError
@@ -201,12 +201,31 @@ def test_the_export_path_does_not_import_icalendar():
     assert done.stdout.strip() == "False"
 
 
-def test_the_benchmark_season_is_written_as_icalendar_writes_it(tmp_path):
-    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "run.py")
+def _benchmark_module(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
     assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_season_is_written_as_icalendar_writes_it(tmp_path):
     source = tmp_path / "events.yaml"
-    bench.write_source(120, source)
+    _benchmark_module("season").write_source(120, source)
     season = parse(source.read_bytes(), str(source)).latest
     assert assert_same_feeds(season) > 240
+
+
+def test_the_benchmark_floor_writes_the_export_s_feeds(tmp_path, monkeypatch):
+    """benchmarks/floor.py must stay byte-identical to the export: when an event or a
+    calendar gains a property, give the floor's writer the same line."""
+    source = tmp_path / "events.yaml"
+    _benchmark_module("season").write_source(60, source)
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    floor = _benchmark_module("floor")
+    export(source, tmp_path / "out")
+    now = datetime.fromtimestamp(EPOCH, timezone.utc)
+    for name in ("floor", "icalendar"):
+        files = floor.WRITERS[name](floor.load(str(source)), now)
+        assert files == {path: data for path, data in snapshot(tmp_path / "out").items()
+                         if path.endswith(".ics")}, name
