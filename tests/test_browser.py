@@ -12,7 +12,7 @@ import io
 import json
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,6 +43,7 @@ LAUNCH_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts"
 FIXTURE = ROOT / "tests" / "fixtures" / "page" / "season.yaml"
 FIXTURE_PAGE = "https://feeds.example.org/demo/index.html"
+SEASONS = ROOT / "tests" / "fixtures" / "page" / "seasons.yaml"
 CHANGES = (
     Change(datetime(2026, 3, 2, 18, 5), "Coastal Rally is postponed."),
     Change(datetime(2026, 2, 20, 9), "Spring Forest Rally moved from Fri 30 Jan to Fri 6 Feb."),
@@ -152,6 +153,15 @@ def origin(tmp_path_factory) -> str:
         index_page(season, [f for f in plan(Championship.of(season)) if f.season is None],
                        changes=CHANGES, reminders=REMINDERS)
     )
+    export(SEASONS, root / "seasons")
+    championship = load(SEASONS)
+    *earlier, latest = championship.seasons
+    called_off = tuple(replace(r, status="cancelled") for r in latest.rounds)
+    championship = replace(championship, seasons=(*earlier, replace(latest, rounds=called_off)))
+    export(SEASONS, root / "seasons-called-off")
+    (root / "seasons-called-off" / "index.html").write_bytes(
+        index_page(championship, plan(championship))
+    )
     server = ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root))
     )
@@ -251,7 +261,9 @@ def test_every_link_leads_to_a_file_of_the_export_or_a_calendar_service(browser,
         else:
             assert raw == SERIES_SITE, raw
     assert webcals == {f["webcal"] for f in feeds if f["kind"] != "round"}  # rounds: import
-    assert downloads == {f["path"] for f in feeds if not f["reminders"]}  # alarms: subscribe
+    stable = {f["path"] for f in feeds if not f["reminders"] and f["kind"] != "round"}
+    copies = {f"2026/{f['path']}" for f in feeds if f["kind"] == "round"}  # one round each
+    assert downloads == stable | copies  # reminders variants: subscribe only
     page_visit.assert_clean()
     context.close()
 
@@ -317,10 +329,10 @@ def test_the_next_round_is_marked_on_the_viewers_date(browser, origin, now, roun
     if round_id is None:
         assert marked == [] and banner.is_hidden()
     else:
-        assert marked == [f"round-{round_id}"]
-        assert page.locator(f"#round-{round_id} .mark").inner_text() == mark
+        assert marked == [f"round-2026-{round_id}"]
+        assert page.locator(f"#round-2026-{round_id} .mark").inner_text() == mark
         assert banner.is_visible() and banner.inner_text().startswith(mark + ": ")
-        assert banner.locator("a").get_attribute("href") == f"#round-{round_id}"
+        assert banner.locator("a").get_attribute("href") == f"#round-2026-{round_id}"
     page_visit.assert_clean()
     context.close()
 
@@ -339,8 +351,9 @@ def test_the_page_works_without_javascript(browser, origin):
     team.locator("summary").click()
     assert apple.is_visible()
     assert apple.get_attribute("href") == "webcal://feeds.example.org/ara/team/mini-jcw.ics"
-    olympus = page.locator("#round-olympus").get_by_role("link", name="Download a one-time import")
-    assert olympus.is_visible() and olympus.get_attribute("href") == "round/olympus.ics"
+    olympus = page.locator("#round-2026-olympus")
+    download = olympus.get_by_role("link", name="Download a one-time import")
+    assert download.is_visible() and download.get_attribute("href") == "2026/round/olympus.ics"
     page_visit.assert_clean()
     context.close()
 
@@ -485,8 +498,75 @@ def test_without_a_base_url_no_qr_code_and_round_files_are_imports(browser, orig
     page = page_visit.page
     assert page.locator("svg").count() == 0
     assert decode_qr(page.screenshot(full_page=True)) == []
-    links = page.locator("#season a[download]")
+    links = page.locator("#season-2026 a[download]")
     assert links.count() == 12
     assert all("one-time import" in text for text in links.all_inner_texts())
+    page_visit.assert_clean()
+    context.close()
+
+
+def season_order(page) -> list[str]:
+    return page.eval_on_selector_all("section[data-year]", "(s) => s.map((e) => e.id)")
+
+
+@pytest.mark.parametrize(
+    ("now", "order", "next_round", "over"),
+    [
+        # 2026 still running, 2027 announced: the latest with rounds ahead leads
+        (datetime(2026, 5, 1, 12), ["season-2027", "season-2026"], "round-2026-autumn", False),
+        (datetime(2026, 12, 1, 12), ["season-2027", "season-2026"], "round-2027-spring", False),
+        # every season over: the newest stays first and the page says so
+        (datetime(2027, 8, 1, 12), ["season-2027", "season-2026"], None, True),
+    ],
+)
+def test_the_page_leads_with_the_latest_season_with_rounds_ahead(
+    browser, origin, now, order, next_round, over
+):
+    context = new_context(browser, 390)
+    page_visit = visit(context, origin, "seasons", now=now)
+    page = page_visit.page
+    assert season_order(page) == order
+    marked = page.eval_on_selector_all(".is-next", "(els) => els.map((e) => e.id)")
+    assert marked == ([next_round] if next_round else [])
+    notice = page.locator("#season-over")
+    assert notice.is_visible() == over
+    if over:
+        assert notice.inner_text().startswith(
+            "The 2027 season is over, and the 2028 season is not announced yet."
+        )
+        screenshot(page, "seasons-390-over.png")
+    page_visit.assert_clean()
+    context.close()
+
+
+def test_a_newer_season_with_nothing_ahead_gives_way_to_an_older_one(browser, origin):
+    context = new_context(browser, 1280, color_scheme="dark")
+    page_visit = visit(context, origin, "seasons-called-off", now=datetime(2026, 5, 1, 12))
+    page = page_visit.page
+    assert season_order(page) == ["season-2026", "season-2027"]
+    assert page.locator("#season-over").is_hidden()
+    page.emulate_media(media="print")  # the printed sheet shows the leading season only
+    assert page.locator("section[data-year]:visible").evaluate_all(
+        "(s) => s.map((e) => e.id)"
+    ) == ["season-2026"]
+    page_visit.assert_clean()
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(390, "light"), (1280, "dark")])
+def test_earlier_seasons_fold_open_fit_and_read_well(browser, origin, width, scheme):
+    context = new_context(browser, width, color_scheme=scheme)
+    page_visit = visit(context, origin, "seasons", now=datetime(2026, 12, 1, 12))
+    page = page_visit.page
+    archive = page.locator("#archive-2025")
+    link = archive.get_by_role("link", name="download (DRC 2025 · Old Team)")
+    assert link.is_hidden()
+    archive.locator("summary").click()
+    assert link.is_visible() and link.get_attribute("href") == "2025/team/old-team.ics"
+    assert page.request.get(f"{origin}/seasons/2025/team/old-team.ics").ok
+    open_every_fold(page)
+    screenshot(page, f"seasons-{width}-{scheme}.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate(CONTRAST) == []
     page_visit.assert_clean()
     context.close()

@@ -119,13 +119,15 @@ def test_every_feed_in_the_manifest_has_every_way_to_subscribe(published):
     assert {f["kind"] for f in feeds} == {"combined", "class", "team", "round"}
     for feed in feeds:
         assert feed["url"] == BASE_URL + feed["path"]
+        if feed["kind"] == "round":  # a round card offers its season's copy, to import
+            assert feed["webcal"] not in page.hrefs()
+            assert not [h for h in page.hrefs() if feed["url"] in unquote(h)]
+            download, text = page.link(f"2026/{feed['path']}")
+            assert "download" in download and "one-time import" in text
+            continue
         download, text = page.link(feed["path"])
         assert "download" in download and "one-time import" in text
         assert (out / feed["path"]).is_file()
-        if feed["kind"] == "round":  # round files are for a one-time import only
-            assert feed["webcal"] not in page.hrefs()
-            assert not [h for h in page.hrefs() if feed["url"] in unquote(h)]
-            continue
         page.link(feed["webcal"])  # exactly one link
         assert feed["webcal"].startswith("webcal://feeds.example.org/")
 
@@ -159,7 +161,8 @@ def test_without_a_base_url_only_relative_downloads_plainly_labelled(unpublished
     page, feeds, out = unpublished
     assert all(f["url"] is None for f in feeds)
     downloads = [a["href"] for a, _ in page.links if "download" in a]
-    assert {f["path"] for f in feeds} <= set(downloads)  # and the reminders variants
+    offered = {f["path"] if f["kind"] != "round" else f"2026/{f['path']}" for f in feeds}
+    assert offered <= set(downloads)  # and the reminders variants
     assert all((out / path).is_file() for path in downloads)
     for href in page.hrefs():
         scheme = urlsplit(href).scheme
@@ -224,7 +227,7 @@ def test_the_season_at_a_glance(shipped):
     page = Page(index_page(season, _shown(season)))
     text = " ".join(" ".join(page.text).split())
     for round_ in season.rounds:
-        tag, attributes = page.by_id(f"round-{round_.id}")
+        tag, attributes = page.by_id(f"round-2026-{round_.id}")
         assert tag == "li"
         assert attributes["data-first"] == round_.first_day.isoformat()
         assert attributes["data-last"] == round_.last_day.isoformat()
@@ -242,8 +245,8 @@ def test_only_rounds_going_ahead_can_be_marked_next(shipped):
     )
     page = Page(index_page(season, _shown(season)))
     marked = [a["id"] for _, a in page.elements if "data-first" in a or "data-last" in a]
-    assert "round-100-acre-wood" not in marked and "round-olympus" not in marked
-    assert "round-southern-ohio-forest" in marked and len(marked) == 6
+    assert "round-2026-100-acre-wood" not in marked and "round-2026-olympus" not in marked
+    assert "round-2026-southern-ohio-forest" in marked and len(marked) == 6
     text = " ".join(" ".join(page.text).split())
     assert "Round 2 Cancelled Rally in the 100 Acre Wood" in text
     assert "Round 3 Postponed Olympus Rally" in text
@@ -386,7 +389,7 @@ def test_json_ld_has_one_sports_event_per_round_with_what_google_requires():
             "latitude": round_.venue.latitude,
             "longitude": round_.venue.longitude,
         }
-        assert event["url"] == f"{FIXTURE_BASE}index.html#round-{round_.id}"
+        assert event["url"] == f"{FIXTURE_BASE}index.html#round-2026-{round_.id}"
         assert event["organizer"] == {
             "@type": "Organization",
             "name": "Demo Rally Championship",
@@ -525,3 +528,52 @@ def test_reminders_linked_per_feed_with_an_honest_note_only_when_given():
     offline = render(fixture_season(None), reminders=reminders)
     attributes, text = offline.link("reminders/all.ics")
     assert "download" in attributes and text.startswith("Download with reminders")
+
+
+SEASONS = Path(__file__).parent / "fixtures" / "page" / "seasons.yaml"
+
+
+def test_seasons_in_the_window_newest_first_and_every_earlier_archive_linked():
+    championship = load(SEASONS)
+    feeds = plan(championship)
+    page = Page(index_page(championship, feeds))
+    sections = [a for t, a in page.elements if t == "section" and "data-year" in a]
+    assert [(a["id"], a.get("data-until")) for a in sections] == [
+        ("season-2027", "2027-07-10"),
+        ("season-2026", "2026-10-10"),
+    ]  # 2025 has left the stable feeds: only its archive is offered
+    ids = [a["id"] for _, a in page.elements if "id" in a]
+    assert len(ids) == len(set(ids))  # round ids recur across seasons; card ids do not
+    assert "round-2027-spring" in ids and "round-2026-spring" in ids
+    assert "round-2025-spring" not in ids
+    hrefs = set(page.hrefs())
+    for feed in feeds:
+        if feed.season in (2025, 2026) and not feed.reminders:
+            assert feed.path in hrefs, feed.path  # every earlier season's archive feeds
+            if feed.kind != "round":
+                assert f"webcal://feeds.example.org/demo/{feed.path}" in hrefs
+    assert not [h for h in hrefs if h.startswith("2027/") and "/round/" not in h]
+    assert page.headings[-4:-1] == ["Earlier seasons", "The 2026 season", "The 2025 season"]
+    events = json_ld(page)
+    assert [(e["name"], e["startDate"]) for e in events] == [
+        ("Spring Rally", "2027-03-05"),
+        ("Summer Rally", "2027-07-09"),
+        ("Spring Rally", "2026-03-06"),
+        ("Autumn Rally", "2026-10-09"),
+    ]
+    assert events[0]["url"].endswith("#round-2027-spring")
+
+
+def test_the_page_says_what_a_new_season_does_to_the_calendars():
+    championship = load(SEASONS)
+    page = Page(index_page(championship, plan(championship)))
+    text = " ".join(" ".join(page.text).split())
+    assert "The calendars carry the 2 latest seasons." in text
+    assert "the 2027 season leaves when the 2029 season arrives" in text
+    assert "archive calendar under “Earlier seasons” below" in text
+    tag, over = page.by_id("season-over")
+    assert tag == "p" and "hidden" in over  # shown by the browser, on the viewer's date
+    assert "The 2027 season is over, and the 2028 season is not announced yet." in text
+    single = render(fixture_season())
+    assert "on this page once a newer season arrives" in " ".join(single.text)
+    assert not [a for t, a in single.elements if a.get("id") == "archives"]

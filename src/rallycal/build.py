@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from rallycal import ics
-from rallycal.feeds import MANIFEST, PAGE, Entry, Feed, feed_path, plan, subject_of
+from rallycal.feeds import MANIFEST, PAGE, Entry, Feed, plan, subject_of
 from rallycal.fingerprint import zones
 from rallycal.history import (
     MAX_SEQUENCE,
@@ -90,9 +90,7 @@ def build(
                     shared[entry.uid] = event
             events.append(event)
         files[feed.path] = ics.calendar(championship.series, feed, events)
-    shown = tuple(f for f in feeds if f.season is None and not f.reminders)
-    reminders = {feed_path(f.kind, f.id): f.path for f in feeds if f.reminders}
-    files[PAGE] = index_page(championship.latest, shown, reminders=reminders)
+    files[PAGE] = index_page(championship, feeds)
     published = published_feeds(championship, feeds, files, previous.manifest, now)
     files[MANIFEST] = manifest(championship, published, files, fingerprint, zones(championship))
     result = Build(championship, feeds, files, published, changes)

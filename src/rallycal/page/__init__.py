@@ -23,8 +23,9 @@ from importlib.resources import files
 from string import Template
 
 from rallycal.colors import CSS_COLORS
-from rallycal.feeds import Feed
-from rallycal.model import Season
+from rallycal.feeds import Feed, feed_path
+from rallycal.model import Championship, Season
+from rallycal.page.archives import earlier_seasons, season_over, window_note
 from rallycal.page.changes import Change, latest_changes
 from rallycal.page.markup import Markup, tag, web_link
 from rallycal.page.metadata import head, page_url
@@ -45,63 +46,106 @@ SCRIPT = "\n" + _resource("script.js")
 
 
 def index_page(
-    season: Season,
-    feeds: tuple[Feed, ...],
+    championship: Championship | Season,
+    feeds: Sequence[Feed],
     *,
     changes: Sequence[Change] | None = None,
     reminders: Mapping[str, str] | None = None,
     previous_starts: Mapping[str, date] | None = None,
 ) -> bytes:
-    """The whole page, as UTF-8 bytes.
+    """The whole page, as UTF-8 bytes, from the championship and its planned feeds.
+
+    `feeds` is what `feeds.plan` returns (or a part of it): the page offers the stable
+    feeds, their reminders variants and, for every season before the latest, its
+    archive feeds. A single `Season` stands for a championship of that season alone.
 
     Optional, each rendering nothing when absent: `changes`, the latest entries of the
     changes feed (`changes.atom`), newest first (an empty sequence: the feed exists but
-    has none yet); `reminders`, the path of each feed's variant with alarms, by the
-    feed's path; `previous_starts`, a round's first day at the last publication, by the
-    round's UID, when it was another (search engines then read "rescheduled").
+    has none yet); `reminders`, the path of each feed's variant with alarms by the
+    feed's path (by default, read from `feeds`); `previous_starts`, a round's first
+    day at the last publication, by the round's UID, when it was another (search
+    engines then read "rescheduled").
     """
-    series = season.series
-    style = STYLE + _color_rules(season, feeds)
-    title = f"{series.short} {season.year} calendar"
+    if isinstance(championship, Season):
+        championship = Championship.of(championship)
+    latest = championship.latest
+    series = championship.series
+    if reminders is None:
+        reminders = {
+            feed_path(f.kind, f.id): f.path for f in feeds if f.reminders and f.season is None
+        }
+    style = STYLE + _color_rules(championship, feeds)
+    title = f"{series.short} {latest.year} calendar"
     page = PAGE.substitute(
         policy=escape(_policy(style, SCRIPT)),
         title=escape(f"{title}: {'subscribe to' if series.base_url else 'add'} the season"),
         head=head(
-            season,
-            f"{series.name} {season.year} calendar",
+            championship,
+            f"{series.name} {latest.year} calendar",
             changes_feed=changes is not None,
             previous_starts=previous_starts or {},
         ),
         style=style,
         script=SCRIPT,
-        body=_body(season, feeds, changes, reminders or {}),
+        body=_body(championship, feeds, changes, reminders),
     )
     return page.encode("utf-8")
 
 
 def _body(
-    season: Season,
-    feeds: tuple[Feed, ...],
+    championship: Championship,
+    feeds: Sequence[Feed],
     changes: Sequence[Change] | None,
     reminders: Mapping[str, str],
 ) -> str:
-    by_kind = {kind: [f for f in feeds if f.kind == kind] for kind in ("combined", "class", "team")}
-    round_feeds = {f.id: f for f in feeds if f.kind == "round"}
+    latest = championship.latest
+    stable = [f for f in feeds if f.season is None and not f.reminders]
+    by_kind = {kind: [f for f in stable if f.kind == kind] for kind in ("combined", "class")}
+    by_kind["team"] = [f for f in stable if f.kind == "team"]
+    archives: dict[int, list[Feed]] = {}
+    for feed in feeds:
+        if feed.season is not None and not feed.reminders:
+            archives.setdefault(feed.season, []).append(feed)
     news = latest_changes(changes)
+    shown = tuple(reversed(championship.in_window))  # newest first; script.js may reorder
+    seasons = [
+        rounds(season, _round_files(season, stable, archives), latest=season is latest)
+        for season in shown
+    ]
+    earlier = earlier_seasons(championship, archives)
     sections = [
-        ("subscribe", "Whole season", _whole_season(season, by_kind["combined"], reminders)),
+        ("subscribe", "Whole season", _whole_season(latest, by_kind["combined"], reminders)),
         ("changes", "Changes", section("changes", "Latest changes", news) if news else None),
-        ("season", "Rounds", rounds(season, round_feeds)),
-        ("classes", "Classes", classes(season, by_kind["class"], reminders)),
-        ("teams", "Teams", teams(season, by_kind["team"], reminders)),
-        ("notes", "Good to know", notes(season, reminders=bool(reminders))),
+        (f"season-{latest.year}", "Rounds", Markup("\n".join(s for s in seasons if s)) or None),
+        ("classes", "Classes", classes(latest, by_kind["class"], reminders)),
+        ("teams", "Teams", teams(championship.seasons, by_kind["team"], reminders)),
+        (
+            "archives",
+            "Earlier seasons",
+            section("archives", "Earlier seasons", earlier) if earlier else None,
+        ),
+        (
+            "notes",
+            "Good to know",
+            notes(latest, reminders=bool(reminders), more=[window_note(championship)]),
+        ),
     ]
     present = [(anchor, label, html) for anchor, label, html in sections if html]
     main = tag("main", *(html for _, _, html in present), class_="wrap")
-    return "\n".join([_header(season, present), main, _footer(season)])
+    return "\n".join([_header(championship, present), main, _footer(latest)])
 
 
-def _header(season: Season, sections: list[tuple[str, str, Markup]]) -> Markup:
+def _round_files(
+    season: Season, stable: list[Feed], archives: Mapping[int, list[Feed]]
+) -> dict[str, Feed]:
+    """Each round's own file: its season's archive copy, which holds that round alone."""
+    files = {f.id: f for f in stable if f.kind == "round"}
+    files.update({f.id: f for f in archives.get(season.year, []) if f.kind == "round"})
+    return files
+
+
+def _header(championship: Championship, sections: list[tuple[str, str, Markup]]) -> Markup:
+    season = championship.latest
     series = season.series
     links = [tag("li", tag("a", label, href=f"#{anchor}")) for anchor, label, _ in sections]
     return tag(
@@ -112,6 +156,7 @@ def _header(season: Season, sections: list[tuple[str, str, Markup]]) -> Markup:
             tag("h1", f"{series.name} {season.year}"),
             tag("p", _lede(season), class_="lede"),
             tag("p", id="next-round", class_="next", hidden=True, aria_live="polite"),
+            season_over(championship),
             tag("nav", tag("ul", *links), aria_label="On this page"),
             class_="wrap",
         ),
@@ -197,9 +242,10 @@ def _footer(season: Season) -> Markup:
     )
 
 
-def _color_rules(season: Season, feeds: tuple[Feed, ...]) -> str:
+def _color_rules(championship: Championship, feeds: Sequence[Feed]) -> str:
     """One rule per colour the page uses, its value taken from the CSS colour table."""
-    used = {season.series.color, *(f.color for f in feeds), *(c.color for c in season.classes)}
+    classes = (c for season in championship.seasons for c in season.classes)
+    used = {championship.series.color, *(f.color for f in feeds), *(c.color for c in classes)}
     return "".join(
         f".sw-{name}{{--sw:{CSS_COLORS[name]}}}\n"
         for name in sorted(c for c in used if c in CSS_COLORS)

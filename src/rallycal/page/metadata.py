@@ -10,13 +10,14 @@ source can close the element or open a comment.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from rallycal.feeds import round_uid
-from rallycal.model import Round, Season
+from rallycal.model import Championship, Round, Season
 from rallycal.page.markup import Markup, is_web_address, tag
+from rallycal.page.sections import round_anchor
 from rallycal.wording import day_span
 
 SCHEMA = "https://schema.org"
@@ -28,7 +29,7 @@ STATUSES = {
 
 
 def page_url(season: Season) -> str | None:
-    """The subscribe page's own address, when the season has a base URL."""
+    """The subscribe page's own address, when the series has a base URL."""
     base = season.series.base_url
     return base + PAGE if base else None
 
@@ -49,9 +50,14 @@ def description(season: Season) -> str:
 
 
 def head(
-    season: Season, title: str, *, changes_feed: bool, previous_starts: Mapping[str, date]
+    championship: Championship,
+    title: str,
+    *,
+    changes_feed: bool,
+    previous_starts: Mapping[str, date],
 ) -> Markup:
     """The `<meta>` and `<link>` lines the page's head carries besides its own."""
+    season = championship.latest
     text = description(season)
     url = page_url(season)
     lines = [
@@ -73,14 +79,22 @@ def head(
             if changes_feed
             else None
         ),
-        tag("script", Markup(json_ld(season, previous_starts)), type="application/ld+json"),
+        tag(
+            "script",
+            Markup(json_ld(championship.in_window, previous_starts)),
+            type="application/ld+json",
+        ),
     ]
     return Markup("\n".join(line for line in lines if line))
 
 
-def json_ld(season: Season, previous_starts: Mapping[str, date]) -> str:
-    """The rounds as schema.org `SportsEvent`s, safe to place inside a `<script>` element."""
-    events = [_event(season, r, previous_starts.get(round_uid(season, r))) for r in season.rounds]
+def json_ld(seasons: Sequence[Season], previous_starts: Mapping[str, date]) -> str:
+    """The rounds shown as schema.org `SportsEvent`s, safe inside a `<script>` element."""
+    events = [
+        _event(season, r, previous_starts.get(round_uid(season, r)))
+        for season in reversed(seasons)
+        for r in season.rounds
+    ]
     text = json.dumps(events, ensure_ascii=False, indent=1, sort_keys=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -138,5 +152,5 @@ def _round_url(season: Season, round_: Round) -> str | None:
         return round_.url
     page = page_url(season)
     if page:
-        return f"{page}#round-{round_.id}"
+        return f"{page}#{round_anchor(season, round_)}"
     return season.series.url if is_web_address(season.series.url) else None

@@ -7,7 +7,17 @@
     const start = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
     return Math.round((Date.UTC(y, m - 1, d) - start) / 86400000);
   };
-  const round = [...document.querySelectorAll("[data-last]")].find((r) => r.dataset.last >= today);
+  // The season to lead with: the latest that still has a round ahead. Sections come
+  // newest first; when none has a round ahead, say that the next is not announced yet.
+  const seasons = [...document.querySelectorAll("section[data-year]")];
+  const current = seasons.find((s) => s.dataset.until && s.dataset.until >= today);
+  if (current && current !== seasons[0]) seasons[0].before(current);
+  const over = document.getElementById("season-over");
+  if (over && seasons.length && !current) over.hidden = false;
+  // The next round, in any season: the first going ahead whose last day is not past.
+  const round = [...document.querySelectorAll("li[data-last]")]
+    .filter((r) => r.dataset.last >= today)
+    .sort((a, b) => (a.dataset.first < b.dataset.first ? -1 : 1))[0];
   if (round) {
     const n = daysTo(round.dataset.first);
     const when = n <= 0 ? "on now" : n === 1 ? "tomorrow" : `in ${n} days`;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rallycal.agenda import can_be_next
 from rallycal.colors import CSS_COLORS
@@ -13,8 +13,13 @@ from rallycal.page.ways import download, ways
 from rallycal.wording import STATUS_LABELS, day_span
 
 
-def rounds(season: Season, round_feeds: dict[str, Feed]) -> Markup | None:
-    """Every round as a card; the next one is marked in the browser (see script.js)."""
+def rounds(season: Season, round_files: Mapping[str, Feed], *, latest: bool) -> Markup | None:
+    """One season's rounds as cards, in a section the browser may move to the top.
+
+    `data-until` is the last day of the season's last round going ahead: script.js
+    leads with the latest season that has one on or after the viewer's date, and marks
+    the next round (see `agenda.can_be_next`).
+    """
     if not season.rounds:
         return None
     count = len(season.rounds)
@@ -25,9 +30,11 @@ def rounds(season: Season, round_feeds: dict[str, Feed]) -> Markup | None:
         classes_note = " Every class runs every round."
     else:
         classes_note = " Every class runs every round, except where a round lists its classes."
-    return section(
-        "season",
-        "The season at a glance",
+    ahead = [r.last_day for r in season.rounds if can_be_next(r)]
+    anchor = f"season-{season.year}"
+    return tag(
+        "section",
+        tag("h2", f"The {season.year} season at a glance", id=f"{anchor}-title"),
         tag(
             "p",
             f"{count} round{'s' if count != 1 else ''}, on the local days at each venue."
@@ -37,9 +44,14 @@ def rounds(season: Season, round_feeds: dict[str, Feed]) -> Markup | None:
         ),
         tag(
             "ol",
-            *(_round(season, r, round_feeds.get(r.id), every) for r in season.rounds),
+            *(_round(season, r, round_files.get(r.id), every) for r in season.rounds),
             class_="rounds",
         ),
+        id=anchor,
+        class_="season" + (" latest" if latest else ""),
+        aria_labelledby=f"{anchor}-title",
+        data_year=str(season.year),
+        data_until=max(ahead).isoformat() if ahead else None,
     )
 
 
@@ -77,7 +89,7 @@ def _round(season: Season, round_: Round, feed: Feed | None, every: set[str]) ->
         tag("p", round_.notes, class_="muted") if round_.notes else None,
         web_link(round_.url, f"{round_.name}: the rally's own page"),
         tag("div", download(feed), class_="round-file") if feed is not None else None,
-        id=f"round-{round_.id}",
+        id=round_anchor(season, round_),
         class_=f"card round {round_.status} {swatch(season.series.color)}",
         data_first=round_.first_day.isoformat() if going_ahead else None,
         data_last=round_.last_day.isoformat() if going_ahead else None,
@@ -95,7 +107,7 @@ def classes(season: Season, feeds: list[Feed], reminders: Mapping[str, str]) -> 
         tag(
             "div",
             *(
-                _feed_details(season, feed, season.rally_class(feed.id).name, reminders)
+                _feed_details(season, feed, feed.name, reminders)
                 for feed in feeds
             ),
             class_="feeds",
@@ -103,24 +115,27 @@ def classes(season: Season, feeds: list[Feed], reminders: Mapping[str, str]) -> 
     )
 
 
-def teams(season: Season, feeds: list[Feed], reminders: Mapping[str, str]) -> Markup | None:
-    """One folded card per team feed, with the team's crews and cars."""
+def teams(
+    seasons: Sequence[Season], feeds: list[Feed], reminders: Mapping[str, str]
+) -> Markup | None:
+    """One folded card per team feed, with the crews and cars of its latest season."""
     if not feeds:
         return None
-    by_id = {team.id: team for team in season.teams}
+    latest = seasons[-1]
+    found = {team.id: (season, team) for season in seasons for team in season.teams}
     return section(
         "teams",
-        "Follow one team" if season.series.base_url else "One team's rounds",
+        "Follow one team" if latest.series.base_url else "One team's rounds",
         tag("p", "The rounds a team enters, with its crews and cars.", class_="intro"),
         tag(
             "div",
             *(
                 _feed_details(
-                    season,
+                    latest,
                     feed,
-                    by_id[feed.id].name,
+                    feed.name,
                     reminders,
-                    _team_facts(season, by_id[feed.id]),
+                    _team_facts(*found[feed.id]) if feed.id in found else None,
                 )
                 for feed in feeds
             ),
@@ -165,9 +180,12 @@ def _feed_details(
     )
 
 
-def notes(season: Season, *, reminders: bool) -> Markup:
+def notes(
+    season: Season, *, reminders: bool, more: Sequence[tuple[str, str]] = ()
+) -> Markup:
     """What fans should know about their apps and what the page offers."""
     points = _subscription_notes() if season.series.base_url else _import_notes()
+    points.extend(more)
     if reminders:
         points.append(
             (
@@ -233,6 +251,11 @@ def _import_notes() -> list[tuple[str, str]]:
             "does not change in your calendar, so check this page again before you travel.",
         ),
     ]
+
+
+def round_anchor(season: Season, round_: Round) -> str:
+    """The id of a round's card: round ids recur from season to season, years do not."""
+    return f"round-{season.year}-{round_.id}"
 
 
 def section(anchor: str, heading: str, *content: Markup | None) -> Markup:

@@ -29,7 +29,8 @@ def ways(season: Season, feed: Feed, reminders: str | None = None) -> Markup:
         return tag(
             "div", download(feed), _reminders(season, feed, reminders), class_="ways"
         )
-    field = f"address-{feed.kind}-{feed.id}"
+    archive = "" if feed.season is None else f"{feed.season}-"
+    field = f"address-{archive}{feed.kind}-{feed.id}"
     return tag(
         "div",
         _way(
