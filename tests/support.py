@@ -71,8 +71,11 @@ def ics_files(folder: Path) -> list[Path]:
 def icaljs(paths: list[Path]) -> list[dict]:
     """What Mozilla's ical.js (Thunderbird's parser) reads in each file."""
     node = shutil.which("node")
-    require(node is not None, "node is not installed")
-    require((ICALJS / "node_modules" / "ical.js").is_dir(), "run `npm ci` in tests/js")
+    require(node is not None, "node is not installed (apt-get install nodejs npm)")
+    require(
+        (ICALJS / "node_modules" / "ical.js").is_dir(),
+        "ical.js is not installed (run `npm ci` in tests/js)",
+    )
     done = subprocess.run(
         [node, str(ICALJS / "parse.mjs"), *map(str, paths)],
         capture_output=True,

@@ -158,7 +158,7 @@ def installed_script() -> str:
     script = Path(sys.executable).parent / "rallycal"
     found = str(script) if script.exists() else shutil.which("rallycal")
     if found is None:
-        pytest.skip("the rallycal script is not installed")
+        pytest.skip("the rallycal script is not installed (pip install -e .)")
     return found
 
 

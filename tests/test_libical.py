@@ -50,7 +50,8 @@ static void event(icalcomponent *e) {
     fputs("{\"uid\":", stdout); string(icalcomponent_get_uid(e));
     fputs(",\"start\":", stdout); string(icaltime_as_ical_string(icalcomponent_get_dtstart(e)));
     fputs(",\"end\":", stdout); string(icaltime_as_ical_string(icalcomponent_get_dtend(e)));
-    fputs(",\"status\":", stdout); string(icalproperty_status_to_string(icalcomponent_get_status(e)));
+    fputs(",\"status\":", stdout);
+    string(icalproperty_status_to_string(icalcomponent_get_status(e)));
     fputs(",\"summary\":", stdout); string(icalcomponent_get_summary(e));
     fputs(",\"location\":", stdout); string(icalcomponent_get_location(e));
     fputs(",\"description\":", stdout); string(icalcomponent_get_description(e));
@@ -89,7 +90,8 @@ int main(int argc, char **argv) {
         if (root) {
             fputs(",\"events\":[", stdout);
             int n = 0;
-            for (icalcomponent *e = icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT); e;
+            for (icalcomponent *e = icalcomponent_get_first_component(root,
+                                                                      ICAL_VEVENT_COMPONENT); e;
                  e = icalcomponent_get_next_component(root, ICAL_VEVENT_COMPONENT)) {
                 if (n++) putchar(',');
                 event(e);
@@ -116,8 +118,11 @@ int main(int argc, char **argv) {
 def reader(tmp_path_factory) -> Path:
     """The C program above, compiled against the installed libical."""
     gcc = shutil.which("gcc")
-    require(gcc is not None, "gcc is not installed")
-    require(Path("/usr/include/libical/ical.h").is_file(), "libical-dev is not installed")
+    require(gcc is not None, "gcc is not installed (apt-get install gcc libc6-dev libical-dev)")
+    require(
+        Path("/usr/include/libical/ical.h").is_file(),
+        "libical-dev is not installed (apt-get install libical-dev gcc libc6-dev)",
+    )
     folder = tmp_path_factory.mktemp("libical")
     source = folder / "read.c"
     source.write_text(READER, encoding="utf-8")

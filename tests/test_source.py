@@ -762,7 +762,9 @@ def test_teams_may_be_left_out():
 
 
 def test_css_colors_match_webcolors():
-    webcolors = pytest.importorskip("webcolors")
+    webcolors = pytest.importorskip(
+        "webcolors", reason="webcolors is not installed (pip install -e '.[test]')"
+    )
     expected = {name: webcolors.name_to_hex(name, "css3") for name in webcolors.names("css3")}
     expected["rebeccapurple"] = "#663399"  # CSS Color 4 added it; webcolors' css3 list has not
     assert expected == CSS_COLORS

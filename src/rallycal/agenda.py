@@ -57,7 +57,7 @@ def lines(season: Season, today: date) -> list[str]:
     coming = next_round(season, today)
     every_class = {c.id for c in season.classes}
     rows = [
-        (
+        [
             f"R{r.number}",
             day_span(r.first_day, r.last_day),
             r.name,
@@ -66,12 +66,12 @@ def lines(season: Season, today: date) -> list[str]:
             "all classes"
             if set(r.classes) == every_class
             else " ".join(season.rally_class(c).short for c in r.classes),
-        )
+        ]
         for r in season.rounds
     ]
     count = len(season.rounds)
     out = [f"{series.name} {season.year}: {count} round{'s' if count != 1 else ''}", ""]
-    for round_, text in zip(season.rounds, columns(rows)):
+    for round_, text in zip(season.rounds, columns(rows), strict=True):
         if coming is not None and coming.round == round_:
             out.append(f"> {text}  <- {_when(coming)}")
         else:

@@ -43,6 +43,7 @@ if sys.platform != "win32":
     import fcntl
 
 TEMP_SUFFIX = atomic.TEMP_SUFFIX
+RETRY = "To remove them anyway, run the export again with --allow-removal."
 _UNSTAMPED = ("fingerprint", "zones")  # manifest keys that say how, not what, was published
 
 
@@ -99,7 +100,8 @@ def export(
             _sweep_temp_files(out)
         manifest, warnings = _read_manifest(out)
         if manifest is not None and _up_to_date(out, manifest, data, base_url):
-            return Outcome(out_dir, manifest.feeds, unchanged=sorted(manifest.files))  # all own
+            unchanged = sorted([*manifest.files, MANIFEST])  # all own, and the manifest
+            return Outcome(out_dir, manifest.feeds, unchanged=unchanged)
         championship = parse(data, source)
         if base_url is not None:
             championship = championship.with_base_url(base_url)
@@ -135,7 +137,7 @@ def removal_message(removals: list[Removal], source: str) -> str:
         f"To tell subscribers a round will not run, keep it in {source} with "
         "`status: cancelled`; it stays in every feed, marked cancelled."
     )
-    lines.append("To remove them anyway, run the export again with --allow-removal.")
+    lines.append(RETRY)
     lines.append("Nothing was written.")
     return "\n".join(lines)
 

@@ -49,18 +49,20 @@ def table_lines(outcome: Outcome) -> list[str]:
     state = dict.fromkeys(outcome.written, "written")
     state.update(dict.fromkeys(outcome.unchanged, "unchanged"))
     rows = [(f.path, str(f.events), state.get(f.path, "")) for f in outcome.feeds]
-    rows += [(path, "", state[path]) for path in sorted(state) if path.endswith((".html", ".json"))]
+    feeds = {f.path for f in outcome.feeds}
+    rows += [(path, "", state[path]) for path in sorted(state) if path not in feeds]
     rows += [(path, "", "removed") for path in outcome.removed]
     width = max([len(r[0]) for r in rows] + [4])
     lines = [f"{'file':<{width}}  {'events':>6}  status"]
     lines += [f"{path:<{width}}  {events:>6}  {status}" for path, events, status in rows]
     totals = (len(outcome.written), len(outcome.unchanged), len(outcome.removed))
-    lines.append("%d written, %d unchanged, %d removed in %s" % (*totals, outcome.out_dir))
+    lines.append("{} written, {} unchanged, {} removed in {}".format(*totals, outcome.out_dir))
     return lines
 
 
-def as_json(outcome: Outcome) -> dict[str, Any]:
-    """Everything above, for CI."""
+def as_json(outcome: Outcome, *, warnings: list[str] | None = None) -> dict[str, Any]:
+    """Everything above, for CI; `warnings` replaces the export's own (the command line
+    adds its own to them)."""
     return {
         "out": outcome.out_dir,
         "stale": outcome.stale,
@@ -81,7 +83,7 @@ def as_json(outcome: Outcome) -> dict[str, Any]:
             for c in outcome.changes
         ],
         "refused": outcome.refused,
-        "warnings": outcome.warnings,
+        "warnings": outcome.warnings if warnings is None else warnings,
         "removals": [
             {"path": r.path, "uid": r.uid, "title": r.title} for r in outcome.removals
         ],

@@ -312,14 +312,15 @@ def serve(
     port: int = 8000,
     watch: bool = False,
     base_url: str | None = None,
+    allow_removal: bool = False,
 ) -> None:
     """Export, then serve `out_dir` until Ctrl-C; with `watch`, export again on every change."""
     # Read before the first export, so that a change saved during it is not missed.
-    watcher = Watcher(source, out_dir, base_url) if watch else None
+    watcher = Watcher(source, out_dir, base_url, allow_removal) if watch else None
     server = make_server(out_dir, host, port)  # first: a busy port fails before any export
     stop = threading.Event()
     try:
-        export_and_report(source, out_dir, base_url, again=False)
+        export_and_report(source, out_dir, base_url, again=False, allow_removal=allow_removal)
         if watcher:
             threading.Thread(target=watcher.run, args=(stop,), daemon=True).start()
         click.echo(f"Serving {out_dir} at {server.url} (Ctrl-C to stop).")

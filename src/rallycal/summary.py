@@ -40,7 +40,7 @@ def season_summary(season: Season) -> str:
 
 
 def _round_row(r: Round) -> list[str]:
-    extras = [] if r.status == "confirmed" else [r.status]
+    extras: list[str] = [] if r.status == "confirmed" else [r.status]
     if r.schedule:
         extras.append(_count(len(r.schedule), "schedule item"))
     place = f"{r.venue.town}, {r.venue.state}"

@@ -27,10 +27,13 @@ class Watcher:
     miss two saves within one tick of the file system's clock.
     """
 
-    def __init__(self, source: str, out_dir: str, base_url: str | None = None) -> None:
+    def __init__(
+        self, source: str, out_dir: str, base_url: str | None = None, allow_removal: bool = False
+    ) -> None:
         self.source = source
         self.out_dir = out_dir
         self.base_url = base_url
+        self.allow_removal = allow_removal
         self._stat: tuple[int, int, int, int] | None = None
         self._digest = self._content_digest()
 
@@ -44,7 +47,10 @@ class Watcher:
             digest = self._content_digest()
             if digest != self._digest:
                 self._digest = digest
-                export_and_report(self.source, self.out_dir, self.base_url, again=True)
+                export_and_report(
+                    self.source, self.out_dir, self.base_url, again=True,
+                    allow_removal=self.allow_removal,
+                )
         except Exception as error:  # the watcher must outlive any failure
             _report_failure(error, self.out_dir)
 
@@ -78,13 +84,15 @@ class Watcher:
             return None
 
 
-def export_and_report(source: str, out_dir: str, base_url: str | None, *, again: bool) -> None:
+def export_and_report(
+    source: str, out_dir: str, base_url: str | None, *, again: bool, allow_removal: bool = False
+) -> None:
     """Export and print the changes; when `again`, a failure is printed, not raised."""
     from rallycal.publish import export
     from rallycal.report import change_lines
 
     try:
-        outcome = export(source, out_dir, base_url=base_url)
+        outcome = export(source, out_dir, base_url=base_url, allow_removal=allow_removal)
     except RallycalError as error:
         if not again:
             raise

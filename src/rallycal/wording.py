@@ -46,6 +46,16 @@ def columns(rows: list[list[str]]) -> list[str]:
         return []
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
-        "  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip()
+        "  ".join(
+            [cell.ljust(width) for cell, width in zip(row, widths, strict=False)] + [row[-1]]
+        ).rstrip()
         for row in rows
     ]
+
+
+def plain_http(url: str, where: str) -> str:
+    """The warning for a base URL that is not https."""
+    return (
+        f"{where} {url} is plain http: subscribers' calendar apps may refuse a feed that is "
+        "not https (Apple Calendar and Google Calendar do); publish the folder over https"
+    )
