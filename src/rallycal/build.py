@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from rallycal import ics
-from rallycal.feeds import MANIFEST, PAGE, Entry, Feed, plan, subject_of
+from rallycal.feeds import MANIFEST, PAGE, Entry, Feed, plain_uid, plan, subject_of
 from rallycal.fingerprint import zones
 from rallycal.history import (
     MAX_SEQUENCE,
@@ -133,8 +133,13 @@ def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str
     """Report the published events that are gone or archived, and list the removals.
 
     An event that leaves a feed but stays published elsewhere (a season leaving the
-    stable feeds stays whole in its archive) is archived, not removed.
+    stable feeds stays whole in its archive, its reminders variant there without
+    alarms) is archived, not removed.
     """
+
+    def lives_in(uid: str) -> list[str]:
+        return in_feeds.get(uid) or in_feeds.get(plain_uid(uid)) or []
+
     published_in: dict[str, list[str]] = {}
     for path, uids in previous.feeds.items():
         for uid in uids:
@@ -142,18 +147,18 @@ def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str
     planned = {feed.path: {e.uid for e in feed.entries} for feed in result.feeds}
     for uid, paths in published_in.items():
         title = _title(previous.events[uid])
-        if uid not in in_feeds:
+        if not lives_in(uid):
             result.changes.append(EventChange(uid, "removed", title, tuple(paths), subject_of(uid)))
         elif any(uid not in planned.get(path, ()) for path in paths):
             result.changes.append(
-                EventChange(uid, "archived", title, tuple(in_feeds[uid]), subject_of(uid))
+                EventChange(uid, "archived", title, tuple(lives_in(uid)), subject_of(uid))
             )
     for path, uids in previous.feeds.items():
         if path not in planned:
             result.removals.append(Removal(path))
             continue
         for uid in uids:
-            if uid not in planned[path] and uid not in in_feeds:
+            if uid not in planned[path] and not lives_in(uid):
                 result.removals.append(Removal(path, uid, _title(previous.events[uid])))
 
 

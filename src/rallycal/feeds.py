@@ -120,7 +120,13 @@ def subject_of(uid: str) -> str:
 def reminder_uid(uid: str) -> str:
     """The UID of the same event with alarms: never the plain event's."""
     local, domain = uid.split("@", 1)
-    return f"{local}.reminders@{domain}"
+    return f"{local}.{REMINDERS}@{domain}"
+
+
+def plain_uid(uid: str) -> str:
+    """The UID of the event without alarms (itself, for a plain event)."""
+    local, _, domain = uid.partition("@")
+    return f"{local.removesuffix('.' + REMINDERS)}@{domain}"
 
 
 def feed_url(series: Series, path: str) -> str | None:
@@ -231,7 +237,8 @@ def _season_feeds(season: Season, *, archive: bool) -> list[Feed]:
             if rally_class.id in r.classes
         )
         feeds.append(Feed(
-            "class", rally_class.id, rally_class.name, feed_path("class", rally_class.id, season=where),
+            "class", rally_class.id, rally_class.name,
+            feed_path("class", rally_class.id, season=where),
             f"{label} · {rally_class.name}",
             f"The rounds of {championship} that run the {rally_class.name} class.",
             rally_class.color, entries, year,
