@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from icalendar import Calendar, Component, Event, vCategory, vDDDTypes, vDuration, vText
+from icalendar import Alarm, Calendar, Component, Event, vCategory, vDDDTypes, vDuration, vText
 
 from rallycal import ics
 from rallycal.feeds import Entry, Feed
@@ -54,8 +54,11 @@ def add(component: Component, props: Iterable[Property]) -> Component:
 
 
 def event_body(season: Season, entry: Entry) -> bytes:
-    """What `rallycal.ics.event_body` must write, as icalendar writes it."""
-    lines = add(Event(), ics.event_properties(season, entry)).to_ical()
+    """What `rallycal.ics.event_body` must write, as icalendar writes it (alarms nested)."""
+    event = add(Event(), ics.event_properties(season, entry))
+    for alarm in ics.alarms(season, entry):
+        event.add_component(add(Alarm(), alarm))
+    lines = event.to_ical()
     return lines[len(b"BEGIN:VEVENT\r\n") : -len(b"END:VEVENT\r\n")]
 
 

@@ -229,3 +229,27 @@ def test_the_benchmark_floor_writes_the_export_s_feeds(tmp_path, monkeypatch):
         files = floor.WRITERS[name](floor.load(str(source)), now)
         assert files == {path: data for path, data in snapshot(tmp_path / "out").items()
                          if path.endswith(".ics")}, name
+
+
+def test_reminders_are_alarms_the_evening_before_and_a_week_before():
+    season = parse((GOLDEN / "season.yaml").read_bytes(), "season.yaml").latest
+    feeds = {feed.path: feed for feed in plan(Championship.of(season))}
+    by_round = {e.round.id: e for e in feeds["reminders/all.ics"].entries}
+    alarms = ics.alarms(season, by_round["winter"])
+    assert [{name: value for name, value, _ in alarm} for alarm in alarms] == [
+        {"ACTION": "DISPLAY", "TRIGGER": -timedelta(hours=6),
+         "DESCRIPTION": 'DRS R1: Winter Rally, Part 1; "Snow" \\ Ice starts tomorrow, '
+                        "Sat 7 Mar 2026."},
+        {"ACTION": "DISPLAY", "TRIGGER": -timedelta(days=6, hours=6),
+         "DESCRIPTION": 'DRS R1: Winter Rally, Part 1; "Snow" \\ Ice starts in a week, '
+                        "on Sat 7 Mar 2026."},
+    ]
+    body = ics.event_body(season, by_round["winter"])
+    assert body.count(b"BEGIN:VALARM\r\n") == 2 and body.endswith(b"END:VALARM\r\n")
+    # None on rounds that will not run on their days, none in the plain feeds.
+    assert ics.alarms(season, by_round["new-year"]) == []  # cancelled
+    assert ics.alarms(season, by_round["autumn"]) == []  # postponed
+    assert all(
+        ics.alarms(season, entry) == []
+        for feed in feeds.values() if not feed.reminders for entry in feed.entries
+    )

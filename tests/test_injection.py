@@ -50,7 +50,7 @@ KNOWN_PROPERTIES = frozenset(
         "DESCRIPTION", "X-WR-CALDESC", "REFRESH-INTERVAL", "X-PUBLISHED-TTL", "SOURCE", "URL",
         "COLOR", "X-APPLE-CALENDAR-COLOR", "UID", "SUMMARY", "DTSTART", "DTEND", "LOCATION", "GEO",
         "X-APPLE-STRUCTURED-LOCATION", "CATEGORIES", "STATUS", "TRANSP", "CLASS", "SEQUENCE",
-        "DTSTAMP", "LAST-MODIFIED",
+        "DTSTAMP", "LAST-MODIFIED", "ACTION", "TRIGGER",  # the last two: reminders' VALARMs
     ]
 )
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "cite", "data"})
@@ -115,7 +115,7 @@ def raw_structure(data: bytes) -> list[str]:
         name = re.match(r"[A-Z0-9-]+(?=[;:])", line)
         assert name and name[0] in KNOWN_PROPERTIES, f"unexpected content line {line!r}"
         if name[0] in ("BEGIN", "END"):
-            assert line in (f"{name[0]}:VCALENDAR", f"{name[0]}:VEVENT"), line
+            assert line in (f"{name[0]}:{c}" for c in ("VCALENDAR", "VEVENT", "VALARM")), line
             names.append(line)
         else:
             names.append(name[0])

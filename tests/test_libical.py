@@ -62,6 +62,26 @@ static void event(icalcomponent *e) {
         if (n++) putchar(',');
         string(icalproperty_get_categories(p));
     }
+    /* Each alarm: its action, its trigger, and the local time it fires at (the trigger
+       added to DTSTART read as the start of its day, as for an all-day event). */
+    fputs("],\"alarms\":[", stdout);
+    n = 0;
+    for (icalcomponent *a = icalcomponent_get_first_component(e, ICAL_VALARM_COMPONENT); a;
+         a = icalcomponent_get_next_component(e, ICAL_VALARM_COMPONENT)) {
+        icalproperty *action = icalcomponent_get_first_property(a, ICAL_ACTION_PROPERTY);
+        icalproperty *trigger = icalcomponent_get_first_property(a, ICAL_TRIGGER_PROPERTY);
+        struct icaltriggertype t = icalproperty_get_trigger(trigger);
+        struct icaltimetype at = icalcomponent_get_dtstart(e);
+        at.is_date = 0;
+        at.hour = at.minute = at.second = 0;
+        at = icaltime_add(at, t.duration);
+        if (n++) putchar(',');
+        fputs("{\"action\":", stdout);
+        string(action ? icalproperty_get_value_as_string(action) : NULL);
+        fputs(",\"trigger\":", stdout); string(icaldurationtype_as_ical_string(t.duration));
+        fputs(",\"at\":", stdout); string(icaltime_as_ical_string(at));
+        putchar('}');
+    }
     fputs("]}", stdout);
 }
 
@@ -199,3 +219,23 @@ def test_golden_statuses(reader, exports):
     assert statuses["demo.2026.autumn@rallycal"] == "TENTATIVE"  # postponed
     assert statuses["demo.2026.autumn.item.leg-2@rallycal"] == "TENTATIVE"
     assert statuses["demo.2026.new-year@rallycal"] == "CANCELLED"
+
+
+def test_reminders_feeds_carry_two_alarms_per_round_that_will_run(reader, exports):
+    files = read(reader, ics_files(exports["golden"] / "reminders"))
+    assert len(files) == 5  # all, two classes, two teams
+    for path, seen in files.items():
+        assert seen["errors"] == [], path
+        for event in seen["events"]:
+            assert event["uid"].endswith(".reminders@rallycal"), path
+            alarms = event["alarms"]
+            if event["uid"].startswith("demo.2026.winter."):
+                # Sat 7 Mar: 18:00 the evening before, and a week before (Sat 28 Feb).
+                assert alarms == [
+                    {"action": "DISPLAY", "trigger": "-PT6H", "at": "20260306T180000"},
+                    {"action": "DISPLAY", "trigger": "-P6DT6H", "at": "20260228T180000"},
+                ], path
+            else:  # autumn is postponed, new-year cancelled: no reminder of a false day
+                assert alarms == [], (path, event["uid"])
+    plain = read(reader, ics_files(exports["golden"] / "class"))
+    assert all(e["alarms"] == [] for f in plain.values() for e in f["events"])

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
@@ -317,6 +317,15 @@ class Expected:
     location: str
     start: date | datetime
     end: date | datetime
+    alarms: tuple[tuple[str, datetime], ...] = ()  # (action, local time it fires at)
+
+
+def reminded(event: Expected) -> tuple[tuple[str, datetime], ...]:
+    """18:00 the evening before and a week before the first day, as local wall time."""
+    start = datetime.combine(event.start, time())
+    evening = timedelta(hours=18)
+    return (("DISPLAY", start - timedelta(days=1) + evening),
+            ("DISPLAY", start - timedelta(days=7) + evening))
 
 
 def expected_feeds(season: Generated) -> dict[str, dict[str, Expected]]:
@@ -351,8 +360,14 @@ def expected_feeds(season: Generated) -> dict[str, dict[str, Expected]]:
                 zoned(item.start, r.zone), zoned(item.end, r.zone))
         feeds[f"round/{r.id}.ics"] = events
     archives = {f"{season.year}/{path}": events for path, events in feeds.items()}
+    # Reminders: the rounds with alarms, except those that will not run on their days.
+    runs = {r.id: r.status not in ("cancelled", "postponed") for r in season.rounds}
     reminders = {
-        f"reminders/{path}": {uid.replace("@", ".reminders@"): e for uid, e in events.items()}
+        f"reminders/{path}": {
+            uid.replace("@", ".reminders@"):
+                replace(e, alarms=reminded(e) if runs[uid.split("@")[0].split(".")[2]] else ())
+            for uid, e in events.items()
+        }
         for path, events in feeds.items()
         if not path.startswith("round/")
     }
@@ -368,6 +383,13 @@ class Read:
     location: str
     start: date | datetime
     end: date | datetime
+    alarms: tuple[tuple[str, datetime], ...] = ()
+
+
+def fires(start: date | datetime, triggers: list[tuple[str, timedelta]]) -> tuple:
+    """When each alarm fires: its trigger added to the start of the first day."""
+    day = datetime.combine(start, time()) if not isinstance(start, datetime) else start
+    return tuple((str(action), day + trigger) for action, trigger in triggers)
 
 
 def as_utc(value: date | datetime) -> date | datetime:
@@ -377,20 +399,25 @@ def as_utc(value: date | datetime) -> date | datetime:
 def read_icalendar(data: bytes) -> dict[str, Read]:
     events = icalendar.Calendar.from_ical(data).walk("VEVENT")
     return {str(e["UID"]): Read(str(e["SUMMARY"]), str(e["DESCRIPTION"]), str(e["LOCATION"]),
-                                as_utc(e.decoded("DTSTART")), as_utc(e.decoded("DTEND")))
+                                as_utc(e.decoded("DTSTART")), as_utc(e.decoded("DTEND")),
+                                fires(e.decoded("DTSTART"), [(a["ACTION"], a.decoded("TRIGGER"))
+                                                             for a in e.subcomponents]))
             for e in events}
 
 
 def read_vobject(data: bytes) -> dict[str, Read]:
     calendar = vobject.readOne(data.decode("utf-8"))
     return {e.uid.value: Read(e.summary.value, e.description.value, e.location.value,
-                              as_utc(e.dtstart.value), as_utc(e.dtend.value))
+                              as_utc(e.dtstart.value), as_utc(e.dtend.value),
+                              fires(e.dtstart.value, [(a.action.value, a.trigger.value)
+                                                      for a in e.contents.get("valarm", [])]))
             for e in calendar.contents.get("vevent", [])}
 
 
 def read_ical(data: bytes) -> dict[str, Read]:
     calendar = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
-    return {e.uid: Read(e.summary, e.description, e.location, as_utc(e.dtstart), as_utc(e.dtend))
+    return {e.uid: Read(e.summary, e.description, e.location, as_utc(e.dtstart), as_utc(e.dtend),
+                        fires(e.dtstart, [(a.action, a.trigger) for a in e.alarm]))
             for e in calendar.events}
 
 
@@ -401,7 +428,9 @@ def read_icaljs(feed: dict) -> dict[str, Read]:
         return datetime.fromtimestamp(value, UTC)
 
     return {e["uid"]: Read(e["summary"], e["description"], e["location"],
-                           moment(e["start"], e["allDay"]), moment(e["end"], e["allDay"]))
+                           moment(e["start"], e["allDay"]), moment(e["end"], e["allDay"]),
+                           tuple((a["action"], datetime.fromisoformat(a["at"]))
+                                 for a in e["alarms"]))
             for e in feed["events"]}
 
 
@@ -416,6 +445,7 @@ def assert_reads_as_expected(reader: str, read: dict[str, Read], expected: dict[
         assert got.location == want.location, (reader, uid)
         assert (got.start, got.end) == (want.start, want.end), (reader, uid)
         assert type(got.start) is type(want.start), (reader, uid)
+        assert got.alarms == want.alarms, (reader, uid)
 
 
 # -- property 1: valid seasons round-trip through four parsers -----------------------

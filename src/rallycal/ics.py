@@ -29,6 +29,14 @@ PRODID = "-//rallycal//rallycal feeds//EN"
 REFRESH = timedelta(hours=6)
 DEFAULT_COLOR = "firebrick"
 APPLE_LOCATION_RADIUS = 5000  # metres: the venue is a town, not a point
+# Reminders, relative to the all-day DTSTART (midnight local at the start of the first
+# day): 18:00 the evening before, and 18:00 seven days before. The evening before comes
+# first, for clients that keep only one alarm per event (classic Outlook).
+REMINDERS = (
+    (timedelta(hours=-6), "tomorrow,"),
+    (timedelta(days=-6, hours=-6), "in a week, on"),
+)
+NO_REMINDERS = frozenset({"cancelled", "postponed"})  # rounds that will not run on these days
 ICAL_STATUS = {
     "confirmed": "CONFIRMED",
     "tentative": "TENTATIVE",
@@ -122,9 +130,31 @@ SHARED_CALENDAR_PROPERTIES: list[Property] = [
 _SHARED_LINES = rfc5545.lines(SHARED_CALENDAR_PROPERTIES)
 
 
+def alarms(season: Season, entry: Entry) -> list[list[Property]]:
+    """The VALARMs of an event of a reminders feed: the evening before and a week before
+    the round's first day; none on a round that will not run on its days."""
+    round_ = entry.round
+    if not entry.reminders or entry.item is not None or round_.status in NO_REMINDERS:
+        return []
+    title = summary(season, entry)
+    first = day(round_.first_day)
+    return [
+        [
+            ("ACTION", "DISPLAY", NO_PARAMS),
+            ("TRIGGER", trigger, NO_PARAMS),
+            ("DESCRIPTION", f"{title} starts {when} {first}.", NO_PARAMS),
+        ]
+        for trigger, when in REMINDERS
+    ]
+
+
 def event_body(season: Season, entry: Entry) -> bytes:
-    """The event's properties as folded iCalendar lines, without BEGIN/END or stamps."""
-    return rfc5545.content(event_properties(season, entry), rfc5545.EVENT_ORDER).encode()
+    """The event's properties as folded iCalendar lines, then its alarms (nested
+    VALARM components), without the event's BEGIN/END or stamps."""
+    text = rfc5545.content(event_properties(season, entry), rfc5545.EVENT_ORDER)
+    for alarm in alarms(season, entry):
+        text += rfc5545.component("VALARM", alarm)
+    return text.encode()
 
 
 def assemble_event(body: bytes, stamp: Stamp) -> bytes:

@@ -27,6 +27,16 @@ const files = process.argv.slice(2).map((path) => {
       categories: vevent.getAllProperties("categories").flatMap((p) => p.getValues()),
       url: text(vevent, "url"),
       appleTitle: vevent.getFirstProperty("x-apple-structured-location")?.getParameter("x-title") ?? null,
+      // Each alarm's action and the local wall time it fires at: the trigger added to
+      // DTSTART read as the start of its day (an all-day event's trigger is floating).
+      alarms: vevent.getAllSubcomponents("valarm").map((valarm) => {
+        const trigger = valarm.getFirstPropertyValue("trigger");
+        const at = event.startDate.clone();
+        at.isDate = false;
+        at.addDuration(trigger);
+        return { action: text(valarm, "action"), description: text(valarm, "description"),
+                 trigger: trigger.toString(), at: at.toString() };
+      }),
     };
   });
   return {
