@@ -113,7 +113,8 @@ def _reminders(season: Season, feed: Feed, path: str | None) -> Markup | None:
         webcal,
         "Subscribe with reminders",
         _about(feed),
-        f"Alerts {ALARMS}: Apple Calendar (keep alerts when asked), Thunderbird, Outlook",
+        f"Alerts {ALARMS}: Apple Calendar (keep alerts when asked), Thunderbird; "
+        "classic Outlook shows one; Google Calendar none",
     )
 
 
