@@ -199,7 +199,10 @@ def replaced(value, token: str, text: str):
 
 
 class PageStructure(HTMLParser):
-    """Every element with its attribute names, every attribute value, comments, text."""
+    """Every element with its attribute names, every attribute value, comments, text.
+
+    The JSON-LD block is data, not text: it is kept apart and read as JSON.
+    """
 
     def __init__(self, page: bytes) -> None:
         super().__init__(convert_charrefs=True)
@@ -207,10 +210,20 @@ class PageStructure(HTMLParser):
         self.values: list[str] = []
         self.comments = 0
         self.text: list[str] = []
+        self.json_ld: list[str] = []
+        self._in_json_ld = False
         self.feed(page.decode("utf-8"))
         self.close()
 
+    def data(self) -> list[object]:
+        """Every JSON-LD block, parsed."""
+        return [json.loads(block) for block in self.json_ld]
+
+    def handle_endtag(self, tag):
+        self._in_json_ld = False
+
     def handle_starttag(self, tag, attrs):
+        self._in_json_ld = tag == "script" and ("type", "application/ld+json") in attrs
         self.elements.append((tag, tuple(name for name, _ in attrs)))
         self.values.extend(value or "" for _, value in attrs)
         for name, value in attrs:
@@ -225,7 +238,7 @@ class PageStructure(HTMLParser):
         self.comments += 1
 
     def handle_data(self, data):
-        self.text.append(data)
+        (self.json_ld if self._in_json_ld else self.text).append(data)
 
 
 # -- the tests -----------------------------------------------------------------------
@@ -265,6 +278,7 @@ def test_hostile_text_stays_in_its_field(exports, icaljs_read, field, payload):
     assert page.comments == clean_page.comments
     assert page.values == replaced(clean_page.values, token, text)
     assert "".join(page.text) == replaced("".join(clean_page.text), token, text)
+    assert page.data() == replaced(clean_page.data(), token, text)
     manifest = json.loads(files["feeds.json"])
     assert manifest == replaced(json.loads(clean_files["feeds.json"]), token, text) | {
         "feeds": manifest["feeds"],
