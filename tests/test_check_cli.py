@@ -16,7 +16,10 @@ from rallycal.source import parse
 from rallycal.summary import season_summary
 
 SHIPPED_CHECK = """\
-events.yaml: OK, 8 rounds, 4 classes, 3 teams
+events.yaml: OK, the 2026 season: 8 rounds, 4 classes, 3 teams
+The stable feeds (all.ics, class/, team/, round/) carry the 2026 season;
+each season is also kept whole in its archive (2026/).
+
 American Rally Association National Championship (ARA), 2026 season
 
 Rounds
@@ -78,7 +81,7 @@ def in_tmp(tmp_path, monkeypatch) -> Path:
 
 def test_check_shipped_source(shipped, monkeypatch):
     monkeypatch.chdir(shipped.parent)
-    result = CliRunner().invoke(cli, ["check"])
+    result = CliRunner().invoke(cli, ["check", "--today", "2026-03-01"])
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == SHIPPED_CHECK
 
@@ -88,7 +91,9 @@ def test_check_names_the_file_as_given(shipped, in_tmp):
     shutil.copy(shipped, in_tmp / "data" / "season.yaml")
     result = CliRunner().invoke(cli, ["check", "data/season.yaml"])
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "data/season.yaml: OK, 8 rounds, 4 classes, 3 teams"
+    assert result.stdout.splitlines()[0] == (
+        "data/season.yaml: OK, the 2026 season: 8 rounds, 4 classes, 3 teams"
+    )
 
 
 def test_check_reports_every_problem_on_stderr(in_tmp):
@@ -163,7 +168,8 @@ def installed_script() -> str:
 
 
 def test_installed_script(shipped):
-    done = subprocess.run([installed_script(), "check", "events.yaml"], cwd=shipped.parent,
+    done = subprocess.run([installed_script(), "check", "events.yaml", "--today", "2026-03-01"],
+                          cwd=shipped.parent,
                           capture_output=True, text=True, timeout=60, check=False)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == SHIPPED_CHECK

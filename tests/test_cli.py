@@ -256,3 +256,193 @@ def test_every_option_in_readme_exists():
             else:
                 for command in commands.split(", "):
                     assert name in real[command], (name, command)
+
+
+# -- seasons: the day, the season that is over, the budget, the base URL, archived rounds ------
+
+
+def with_seasons(tmp_path: Path, *years: int, name: str = "events.yaml") -> Path:
+    """The 2026 fixture season, then the same season `years` later (classes inherited)."""
+    text = SEASON_2026.read_text(encoding="utf-8")
+    block = text[text.index("  - year: 2026\n") :]
+    block = block[: block.index("    classes:\n")] + block[block.index("    rounds:\n") :]
+    for year in years:
+        text += block.replace("year: 2026", f"year: {year}").replace("2026-", f"{year}-")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+OVER = (
+    "warning: the 2026 season ended on 2026-10-10 and no later season is in {source}; "
+    "add the 2027 season"
+)
+
+
+@pytest.mark.parametrize("command", ["check", "list", "export", "diff"])
+def test_a_season_that_is_over_is_a_warning_naming_the_year_to_add(tmp_path, command):
+    source = str(copy_source(tmp_path))
+    args = [*reader_args(command, source, tmp_path), "--base-url", "https://example.org/"]
+    if command in ("check", "list"):
+        args = args[:2]
+    over = run(*args, "--today", "2026-11-28")
+    assert over.exit_code == 0, over.output
+    assert OVER.format(source=source) in over.stderr.splitlines()
+    assert "warning:" not in over.stdout
+    strict = run(*args, "--today", "2026-11-28", "--strict")
+    assert strict.exit_code == 1
+    for day in ("2026-10-10", "2026-03-01"):  # the last round's last day is still ahead
+        ahead = run(*args, "--today", day, "--strict")
+        assert ahead.exit_code == 0, ahead.output
+        assert "warning:" not in ahead.output
+    bad = run(*args, "--today", "2026-11-31")
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_the_season_to_add_is_this_year_when_more_than_a_year_has_passed(tmp_path):
+    source = copy_source(tmp_path)
+    result = run("check", str(source), "--today", "2028-05-01")
+    assert f"in {source}; add the 2028 season" in result.stderr
+
+
+def test_a_later_season_silences_the_warning(tmp_path):
+    source = with_seasons(tmp_path, 2027)
+    result = run("check", str(source), "--today", "2026-11-28", "--strict")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_export_json_lists_every_warning(tmp_path):
+    source = copy_source(tmp_path)
+    result = run("export", str(source), "--out", str(tmp_path / "out"), "--json",
+                 "--today", "2026-11-28")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["warnings"] == [
+        OVER.format(source=source).removeprefix("warning: "),
+        "no base URL: the feeds and the page carry no subscribe links, only one-time "
+        f"downloads; set base_url under series: in {source}, or export with "
+        "--base-url https://...",
+    ]
+    assert [f"warning: {w}" for w in document["warnings"]] == result.stderr.splitlines()
+
+
+def test_export_without_a_base_url_says_subscribe_links_need_one(tmp_path):
+    out = tmp_path / "out"
+    bare = run("export", str(SEASON_2026), "--out", str(out), "--today", "2026-03-01")
+    (line,) = bare.stderr.splitlines()
+    assert line.startswith("warning: no base URL") and "base_url" in line
+    given = run("export", str(SEASON_2026), "--out", str(out), "--today", "2026-03-01",
+                "--base-url", "https://example.org/")
+    assert given.exit_code == 0 and given.stderr == ""
+    in_source = copy_source(tmp_path, name="with-url.yaml")
+    in_source.write_text(in_source.read_text().replace(
+        "  color: firebrick\n", "  color: firebrick\n  base_url: http://example.org/ara/\n"))
+    plain = run("export", str(in_source), "--out", str(tmp_path / "o2"), "--today", "2026-03-01")
+    (line,) = plain.stderr.splitlines()
+    assert line.startswith(f"warning: base_url in {in_source} http://example.org/ara/ is plain")
+    assert "https" in line
+
+
+def test_a_feed_past_the_size_budget_is_a_warning(tmp_path, monkeypatch):
+    import rallycal.report
+
+    out = tmp_path / "out"
+    base = ["export", str(SEASON_2026), "--out", str(out), "--today", "2026-03-01",
+            "--base-url", "https://example.org/"]
+    assert run(*base).stderr == ""
+    sizes = sorted((path.stat().st_size, path.relative_to(out).as_posix())
+                   for path in out.rglob("*.ics"))
+    (second, _), (size, biggest) = sizes[-2:]
+    assert second < size
+    monkeypatch.setattr(rallycal.report, "FEED_BUDGET", size - 1)
+    for args in (base, [*base, "--check"]):  # also when nothing is written
+        result = run(*args, "--json")
+        assert result.exit_code == 0
+        (warning,) = json.loads(result.stdout)["warnings"]
+        assert warning.startswith(f"{biggest} is ") and "Google" in warning
+        assert result.stderr == f"warning: {warning}\n"
+    assert run(*base, "--strict").exit_code == 1
+
+
+def test_readme_documents_the_feed_budget():
+    from rallycal.report import FEED_BUDGET
+
+    assert f"{FEED_BUDGET // 1024} KiB" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_season_leaving_the_stable_feeds_is_archived_not_removed(tmp_path):
+    out = tmp_path / "out"
+    for years in ((), (2027,)):
+        source = with_seasons(tmp_path, *years)
+        assert run("export", str(source), "--out", str(out), "-q").exit_code == 0
+    before = snapshot(out)
+    source = with_seasons(tmp_path, 2027, 2028)
+    diff = run("diff", str(source), "--out", str(out), "--today", "2028-01-01")
+    assert diff.exit_code == 0, diff.output
+    lines = diff.stdout.splitlines()
+    archived = [line for line in lines if line.strip().startswith("archived")]
+    assert len(archived) == 8  # one per round, whatever the feeds it was in
+    assert archived[0].strip().startswith(
+        "archived ARA R1: Sno*Drift Rally: now in 2026/all.ics and "
+    )
+    assert not any(line.strip().startswith("removed") for line in lines)
+    assert snapshot(out) == before
+    done = run("export", str(source), "--out", str(out), "--today", "2028-01-01")
+    assert done.exit_code == 0, done.output
+    assert [line for line in done.stdout.splitlines() if "archived" in line] == archived
+    assert "ara.2026." not in (out / "all.ics").read_text()
+    assert (out / "2026" / "all.ics").read_bytes() == before["2026/all.ics"]
+    document = json.loads(
+        run("diff", str(source), "--out", str(out), "--json", "--today", "2028-01-01").stdout
+    )
+    assert document["changes"] == [] and document["refused"] is False
+
+
+# -- list and check follow the seasons --------------------------------------------------------
+
+
+def test_list_shows_the_current_season_or_the_one_asked_for(tmp_path):
+    source = with_seasons(tmp_path, 2027)
+    during = run("list", str(source), "--today", "2026-03-01")  # the latest with rounds ahead
+    assert during.stdout.splitlines()[0].endswith(" 2027: 8 rounds")
+    assert during.stdout.splitlines()[-1] == (
+        f"Other seasons in {source}: 2026 (`rallycal list --season YEAR`)."
+    )
+    after = run("list", str(source), "--today", "2027-11-28")  # none ahead: the latest
+    assert after.stdout.splitlines()[0].endswith(" 2027: 8 rounds")
+    assert "add the 2028 season" in after.stderr
+    asked = run("list", str(source), "--today", "2026-11-28", "--season", "2026")
+    assert asked.stdout.splitlines()[0].endswith(" 2026: 8 rounds")
+    assert "No round of the 2026 season is still to come" in asked.stdout
+    only = run("list", str(copy_source(tmp_path, name="one.yaml")), "--today", "2026-03-01")
+    assert "Other seasons" not in only.stdout
+    data = json.loads(run("list", str(source), "--today", "2026-11-28", "--json").stdout)
+    assert (data["season"], data["seasons"]) == (2027, [2026, 2027])
+    assert data["rounds"][0]["first_day"] == "2027-02-06"
+
+
+def test_list_of_an_unknown_season_is_a_usage_error_naming_the_known_ones(tmp_path):
+    source = with_seasons(tmp_path, 2027)
+    result = run("list", str(source), "--season", "2030")
+    assert result.exit_code == 2
+    assert "Try 'rallycal list --help'" in result.stderr
+    assert "no 2030 season" in result.stderr and "2026, 2027" in result.stderr
+
+
+def test_check_summarises_every_season_and_says_which_the_stable_feeds_carry(tmp_path):
+    source = with_seasons(tmp_path, 2027, 2028)
+    result = run("check", str(source), "--today", "2028-01-01")
+    assert result.exit_code == 0 and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[:7] == [
+        f"{source}: OK, 3 seasons (2026, 2027, 2028), 24 rounds",
+        "The stable feeds (all.ics, class/, team/, round/) carry the 2027 and 2028 seasons;",
+        "each season is also kept whole in its archive (2026/, 2027/, 2028/).",
+        "",
+        "2026 season: 8 rounds, 4 classes, 3 teams; Fri 6 Feb – Sat 10 Oct 2026",
+        "2027 season: 8 rounds, 4 classes, 3 teams; Sat 6 Feb – Sun 10 Oct 2027",
+        "",
+    ]
+    assert lines[7] == "American Rally Association National Championship (ARA), 2028 season"
+    last = "R8  Mon 9 – Tue 10 Oct 2028   Lake Superior Performance Rally  Marquette, Michigan"
+    assert last in lines

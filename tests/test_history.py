@@ -247,7 +247,9 @@ class TestDiffCommand:
     def test_diff_lists_removals_and_exits_1_as_export_would_refuse_them(self, edits):
         _delete_olympus(edits)
         before = snapshot(edits.out)
-        result = CliRunner().invoke(cli, ["diff", str(edits.source), "--out", str(edits.out)])
+        result = CliRunner().invoke(
+            cli, ["diff", str(edits.source), "--out", str(edits.out), "--today", "2026-03-01"]
+        )
         assert result.exit_code == 1
         assert "removed" in result.stdout and "Olympus Rally" in result.stdout
         assert result.stderr.startswith("export would stop:") and "--allow-removal" in result.stderr

@@ -47,13 +47,14 @@ def test_every_round_with_its_days_place_status_and_classes(shipped):
     lines = result.output.splitlines()
     assert lines[0] == "American Rally Association National Championship 2026: 8 rounds"
     rows = lines[2:10]
-    for round_, row in zip(season.rounds, rows):
+    for round_, row in zip(season.rounds, rows, strict=True):
         assert row[2:].startswith(
             f"R{round_.number}  {day_span(round_.first_day, round_.last_day)}"
         )
         assert f"{round_.venue.town}, {round_.venue.state}" in row
         assert "Confirmed" in row and "all classes" in row
-    assert len({row.index(r.name) for r, row in zip(season.rounds, rows)}) == 1  # aligned
+    names = {row.index(r.name) for r, row in zip(season.rounds, rows, strict=True)}
+    assert len(names) == 1  # aligned
     assert len({row.index("Confirmed") for row in rows}) == 1
 
 
@@ -88,7 +89,7 @@ def test_a_cancelled_round_is_listed_but_never_next(shipped, tmp_path):
     cancelled = next(row for row in result.output.splitlines() if "100 Acre Wood" in row)
     assert "Cancelled" in cancelled
     assert "Postponed" in next(row for row in result.output.splitlines() if "Olympus" in row)
-    data = json.loads(run(str(source), "--today", "2026-03-01", "--json").output)
+    data = json.loads(run(str(source), "--today", "2026-03-01", "--json").stdout)
     assert data["next"]["round"] == "southern-ohio-forest"
 
 
@@ -104,7 +105,7 @@ def test_after_the_last_round_nothing_is_marked(shipped):
 def test_json(shipped):
     result = run(str(shipped), "--today", "2026-03-01", "--json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["today"] == "2026-03-01"
     assert data["series"] == {
         "id": "ara",
@@ -112,6 +113,7 @@ def test_json(shipped):
         "season": 2026,
     }
     assert data["next"] == {"round": "100-acre-wood", "days_until": 12, "running": False}
+    assert (data["season"], data["seasons"]) == (2026, [2026])
     assert [r["number"] for r in data["rounds"]] == list(range(1, 9))
     assert [r["id"] for r in data["rounds"] if r["next"]] == ["100-acre-wood"]
     first = data["rounds"][0]
@@ -131,13 +133,13 @@ def test_json(shipped):
         "next": False,
         "days_until": -23,
     }
-    after = json.loads(run(str(shipped), "--today", "2027-01-01", "--json").output)
+    after = json.loads(run(str(shipped), "--today", "2027-01-01", "--json").stdout)
     assert after["next"] is None and not any(r["next"] for r in after["rounds"])
 
 
 def test_today_defaults_to_the_real_date(shipped):
     before = date.today().isoformat()
-    data = json.loads(run(str(shipped), "--json").output)
+    data = json.loads(run(str(shipped), "--json").stdout)
     assert data["today"] in {before, date.today().isoformat()}
 
 

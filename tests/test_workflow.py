@@ -230,3 +230,40 @@ def test_the_export_step_refuses_to_publish_a_removal_the_record_does_not_allow(
     done = run_export_step(checkout, "https://fans.example.org/ara")
     assert done.returncode == 1
     assert "would disappear for subscribers" in done.stderr
+
+
+def run_step(repo: Path, command: str) -> subprocess.CompletedProcess:
+    """The build job's step that runs `command`, in a checkout at `repo`, as the runner would."""
+    build = steps(load(PUBLISH)["jobs"]["build"])
+    step = next(s for s in build if command in s.get("run", ""))
+    return subprocess.run(
+        [tool("bash"), "-e", "-c", step["run"]],
+        cwd=repo,
+        env={**os.environ, "PATH": TOOLS_PATH},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_the_check_step_turns_a_season_that_is_over_into_an_annotation(tmp_path):
+    (tmp_path / "events.yaml").write_text(  # a season long over, whatever today is
+        SEASON_2026.read_text(encoding="utf-8").replace("2026", "2020"), encoding="utf-8"
+    )
+    done = run_step(tmp_path, "rallycal check")
+    assert done.returncode == 0, done.stderr
+    annotations = [line for line in done.stdout.splitlines() if line.startswith("::")]
+    assert len(annotations) == 1
+    assert annotations[0].startswith(
+        "::warning title=rallycal check::the 2020 season ended on 2020-10-10 and no later "
+        "season is in events.yaml; add the "
+    )
+    assert "warning: the 2020 season ended" in done.stderr  # the log keeps the line too
+
+
+def test_the_check_step_fails_on_a_broken_source_and_shows_why(tmp_path):
+    (tmp_path / "events.yaml").write_text("series: [\n", encoding="utf-8")
+    done = run_step(tmp_path, "rallycal check")
+    assert done.returncode == 1
+    assert done.stderr.startswith("events.yaml:")

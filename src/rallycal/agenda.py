@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rallycal.model import Round, Season
+from rallycal.model import Championship, Round, Season
 from rallycal.wording import STATUS_LABELS, columns, day_span
 
 GOING_AHEAD = ("confirmed", "tentative")
@@ -92,12 +92,31 @@ def _when(next_: Next) -> str:
     return until(next_) if next_.running else f"next, {until(next_)}"
 
 
-def as_json(season: Season, today: date) -> dict[str, Any]:
-    """The same, for other programs: ISO days, ids, and the next round's id."""
+def season_over(championship: Championship, today: date, source: str) -> str | None:
+    """The warning for a source whose every round has passed, naming the season to add."""
+    rounds = [r for season in championship.seasons for r in season.rounds]
+    if not rounds or any(r.last_day >= today for r in rounds):
+        return None
+    latest = championship.latest
+    ended = max(r.last_day for r in rounds)
+    add = max(latest.year + 1, today.year)
+    return (
+        f"the {latest.year} season ended on {ended.isoformat()} and no later season is in "
+        f"{source}; add the {add} season"
+    )
+
+
+def as_json(
+    season: Season, today: date, championship: Championship | None = None
+) -> dict[str, Any]:
+    """The same, for other programs: ISO days, ids, the next round's id, and the years of
+    every season in the source (`championship`, when given)."""
     series = season.series
     coming = next_round(season, today)
     return {
         "series": {"id": series.id, "name": series.name, "season": season.year},
+        "season": season.year,
+        "seasons": [s.year for s in championship.seasons] if championship else [season.year],
         "today": today.isoformat(),
         "next": None
         if coming is None

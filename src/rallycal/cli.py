@@ -11,32 +11,33 @@ The same conventions hold for every command:
   warning exit 1;
 * a suggested command repeats the options that change the output (`again`).
 
-Heavy modules are imported inside the commands that use them so that `--help` starts fast.
+Those shared pieces live in `rallycal.terminal`. Heavy modules are imported inside the
+commands that use them so that `--help` starts fast.
 """
 
 from __future__ import annotations
 
-import re
-import shlex
-from collections.abc import Iterable
 from datetime import date
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from rallycal import __version__
+from rallycal.terminal import (
+    BaseUrl,
+    Day,
+    again,
+    base_url_warnings,
+    feed_sizes,
+    finish,
+    publishing_warnings,
+    season_warnings,
+    warn,
+    warnings,
+)
 
 if TYPE_CHECKING:
     from rallycal.publish import Outcome
-
-    TextType = click.ParamType[str, Any]
-    DayType = click.ParamType[date, Any]
-else:  # click's ParamType is generic only for type checkers before click 8.5
-    TextType = DayType = click.ParamType
-
-WARNINGS = "rallycal.warnings"  # where `warn` keeps the warnings of the running command
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
 
 class Failure(click.ClickException):
     """An explained failure: its message is printed as it is, exit code 1."""
@@ -55,78 +56,6 @@ class RallycalGroup(click.Group):
             return super().invoke(ctx)
         except RallycalError as error:
             raise Failure(str(error)) from None
-
-
-class BaseUrl(TextType):
-    """A published folder's address, checked as the source's `base_url` is; ends in '/'."""
-
-    name = "url"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from rallycal.errors import RallycalError
-        from rallycal.source import normalise_base_url
-
-        try:
-            return normalise_base_url(str(value))
-        except RallycalError as error:
-            self.fail(str(error).removeprefix("--base-url: "), param, ctx)
-
-
-class Day(DayType):
-    """A calendar day written YYYY-MM-DD."""
-
-    name = "day"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        text = str(value)
-        try:
-            if _DAY.fullmatch(text):
-                return date.fromisoformat(text)
-        except ValueError:
-            pass
-        self.fail(f"{text!r} is not a day; write it as YYYY-MM-DD, e.g. 2026-03-01", param, ctx)
-
-
-def warn(message: str) -> None:
-    """Print `warning: message` on stderr and keep it for `--json` and `--strict`."""
-    click.get_current_context().meta.setdefault(WARNINGS, []).append(message)
-    click.echo(f"warning: {message}", err=True)
-
-
-def warnings() -> list[str]:
-    """The warnings the running command has printed so far."""
-    found: list[str] = click.get_current_context().meta.get(WARNINGS, [])
-    return found
-
-
-def finish(strict: bool) -> None:
-    """With `--strict`, exit 1 when the command printed any warning."""
-    count = len(warnings())
-    if strict and count:
-        plural = "s" if count != 1 else ""
-        click.echo(f"--strict: {count} warning{plural}, exit code 1", err=True)
-        raise click.exceptions.Exit(1)
-
-
-def again(
-    command: str, *, keep: Iterable[str] = (), add: Iterable[str] = ()
-) -> str:
-    """The running command as `command` with the options in `keep` the user gave (and
-    `add`), quoted for the shell: a suggestion that makes the output the user asked for."""
-    ctx = click.get_current_context()
-    words = ["rallycal", command, str(ctx.params["source"])]
-    wanted = set(keep)
-    for param in ctx.command.params:
-        if not isinstance(param, click.Option) or param.name not in wanted:
-            continue
-        value = ctx.params.get(param.name)
-        if value is None or value is False or value == param.default:
-            continue
-        flag = max(param.opts, key=len)
-        words += [flag] if param.is_flag else [flag, str(value)]
-    return shlex.join([*words, *add])
 
 
 SOURCE = click.argument(
@@ -157,6 +86,16 @@ ALLOW_REMOVAL = click.option(
 SUGGESTED = ("out_dir", "base_url")  # the options that change what an export writes
 
 
+TODAY = click.option(
+    "--today",
+    type=Day(),
+    metavar="YYYY-MM-DD",
+    help="Take this day as today (default: the real date): for the next round, and to warn "
+    "when every season in SOURCE is over.",
+)
+STRICT = click.option("--strict", is_flag=True, help="Exit 1 when any warning is printed.")
+
+
 @click.group(cls=RallycalGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="rallycal")
 def cli() -> None:
@@ -169,39 +108,68 @@ def cli() -> None:
 
 @cli.command()
 @SOURCE
-def check(source: str) -> None:
-    """Validate SOURCE and print a summary of the season."""
+@TODAY
+@STRICT
+def check(source: str, today: date | None, strict: bool) -> None:
+    """Validate SOURCE and summarise its seasons, the latest in full."""
     from rallycal.source import load
-    from rallycal.summary import season_counts, season_summary
+    from rallycal.summary import championship_summary
 
-    season = load(source).latest
-    click.echo(f"{source}: OK, {season_counts(season)}")
-    click.echo(season_summary(season))
+    championship = load(source)
+    season_warnings(championship, source, today)
+    for line in championship_summary(championship, source):
+        click.echo(line)
+    finish(strict)
 
 
 @cli.command("list")
 @SOURCE
 @click.option(
-    "--today",
-    type=Day(),
-    metavar="YYYY-MM-DD",
-    help="Count the days from this day instead of from today.",
+    "--season",
+    "year",
+    type=int,
+    metavar="YEAR",
+    help="List this season (default: the latest with a round on or after today).",
 )
+@TODAY
 @JSON
-def list_rounds(source: str, today: date | None, as_json: bool) -> None:
-    """List the rounds of SOURCE, the next one marked with the days until it."""
+@STRICT
+def list_rounds(
+    source: str, year: int | None, today: date | None, as_json: bool, strict: bool
+) -> None:
+    """List the rounds of a season of SOURCE, the next one marked with the days until it."""
     from rallycal import agenda
     from rallycal.source import load
 
     day = today or date.today()
-    season = load(source).current(day)
+    championship = load(source)
+    years = [s.year for s in championship.seasons]
+    if year is None:
+        season = championship.current(day)
+    elif year in years:
+        season = championship.season(year)
+    else:
+        raise click.BadParameter(
+            f"there is no {year} season in {source}; its seasons are "
+            f"{', '.join(map(str, years))}",
+            param_hint="'--season'",
+        )
+    season_warnings(championship, source, day)
     if as_json:
         import json
 
-        click.echo(json.dumps(agenda.as_json(season, day), indent=2, ensure_ascii=False))
-        return
-    for line in agenda.lines(season, day):
-        click.echo(line)
+        document = agenda.as_json(season, day, championship)
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        for line in agenda.lines(season, day):
+            click.echo(line)
+        others = [y for y in years if y != season.year]
+        if others:
+            click.echo(
+                f"Other seasons in {source}: {', '.join(map(str, others))} "
+                "(`rallycal list --season YEAR`)."
+            )
+    finish(strict)
 
 
 @cli.command()
@@ -216,6 +184,8 @@ def list_rounds(source: str, today: date | None, as_json: bool) -> None:
 @ALLOW_REMOVAL
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors and warnings.")
 @JSON
+@TODAY
+@STRICT
 def export(
     source: str,
     out_dir: str,
@@ -224,19 +194,24 @@ def export(
     allow_removal: bool,
     quiet: bool,
     as_json: bool,
+    today: date | None,
+    strict: bool,
 ) -> None:
     """Write the feeds, the subscribe page and the manifest for SOURCE into the output folder.
 
     Each file is replaced atomically and only when it changed; nothing is written
     when SOURCE has a problem.
     """
-    outcome = _export(source, out_dir, base_url, allow_removal=allow_removal, dry_run=check)
+    outcome = _export(
+        source, out_dir, base_url, allow_removal=allow_removal, dry_run=check, today=today
+    )
     _show(outcome, quiet=quiet, as_json=as_json, table=not check)
     if check and outcome.stale:
         if not as_json:
             retry = again("export", keep=(*SUGGESTED, "allow_removal"))
             click.echo(f"{out_dir} is stale: run `{retry}`", err=True)
         raise click.exceptions.Exit(1)
+    finish(strict)
 
 
 @cli.command()
@@ -244,9 +219,16 @@ def export(
 @OUT
 @BASE_URL
 @JSON
-def diff(source: str, out_dir: str, base_url: str | None, as_json: bool) -> None:
+@TODAY
+@STRICT
+def diff(
+    source: str, out_dir: str, base_url: str | None, as_json: bool, today: date | None,
+    strict: bool,
+) -> None:
     """Show what an export of SOURCE would change for subscribers, writing nothing."""
-    outcome = _export(source, out_dir, base_url, allow_removal=False, dry_run=True)
+    outcome = _export(
+        source, out_dir, base_url, allow_removal=False, dry_run=True, today=today, diff=True
+    )
     _show(outcome, quiet=False, as_json=as_json, table=False)
     if outcome.refused:  # what export would refuse: exit 1, as export would
         if not as_json:
@@ -257,6 +239,7 @@ def diff(source: str, out_dir: str, base_url: str | None, as_json: bool) -> None
                 err=True,
             )
         raise click.exceptions.Exit(1)
+    finish(strict)
 
 
 @cli.command()
@@ -298,7 +281,7 @@ def serve(
     from rallycal.errors import RemovalRefused
     from rallycal.serve import serve as run_server
 
-    _base_url_warnings(base_url)
+    base_url_warnings(base_url)
     retry = again("serve", keep=(*SUGGESTED, "port", "host", "watch"), add=["--allow-removal"])
     try:
         run_server(
@@ -310,14 +293,23 @@ def serve(
 
 
 def _export(
-    source: str, out_dir: str, base_url: str | None, *, allow_removal: bool, dry_run: bool
+    source: str,
+    out_dir: str,
+    base_url: str | None,
+    *,
+    allow_removal: bool,
+    dry_run: bool,
+    today: date | None,
+    diff: bool = False,
 ) -> Outcome:
     """Run the export (or a dry run), printing every warning; a refused removal names the
     exact command that goes ahead."""
     from rallycal.errors import RemovalRefused
     from rallycal.publish import export as run_export
+    from rallycal.report import size_warnings
+    from rallycal.source import load
 
-    _base_url_warnings(base_url)
+    base_url_warnings(base_url)
     try:
         outcome = run_export(
             source, out_dir, base_url=base_url, allow_removal=allow_removal, dry_run=dry_run
@@ -327,6 +319,13 @@ def _export(
         raise Failure(_retry(error, retry)) from None
     for warning in outcome.warnings:
         warn(warning)
+    championship = outcome.championship or load(source)  # an up-to-date export reads nothing
+    season_warnings(championship, source, today)
+    if not diff:
+        publishing_warnings(championship.series.base_url, base_url, source)
+    if not (dry_run and outcome.stale):  # the folder holds this very output: measure it
+        for warning in size_warnings(feed_sizes(outcome)):
+            warn(warning)
     return outcome
 
 
@@ -335,13 +334,6 @@ def _retry(error: Exception, command: str) -> str:
     from rallycal.publish import RETRY
 
     return str(error).replace(RETRY, f"To remove them anyway, run `{command}`.")
-
-
-def _base_url_warnings(base_url: str | None) -> None:
-    from rallycal.wording import plain_http
-
-    if base_url is not None and base_url.startswith("http://"):
-        warn(plain_http(base_url, "--base-url"))
 
 
 def _show(outcome: Outcome, *, quiet: bool, as_json: bool, table: bool) -> None:

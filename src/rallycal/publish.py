@@ -37,6 +37,7 @@ from rallycal.feeds import MANIFEST, is_feed_folder, is_own_path
 from rallycal.fingerprint import fingerprint, zones
 from rallycal.history import Publication, own_feeds, read_feed, read_publication
 from rallycal.manifest import DamagedManifest, Manifest, PublishedFeed, read_manifest, seal
+from rallycal.model import Championship
 from rallycal.source import normalise_base_url, parse, read_source
 
 if sys.platform != "win32":
@@ -60,6 +61,7 @@ class Outcome:
     removals: list[Removal] = field(default_factory=list)
     refused: bool = False  # the removals need --allow-removal: a real export would stop
     warnings: list[str] = field(default_factory=list)
+    championship: Championship | None = None  # the source as read; None when skipped unread
 
     @property
     def stale(self) -> bool:
@@ -120,6 +122,7 @@ def export(
         outcome = _plan_writes(out, _owned_files(manifest, publication), result)
         outcome.refused = refused
         outcome.warnings = warnings + result.warnings
+        outcome.championship = championship
         if not dry_run and outcome.stale:
             atomic.apply(out, _changes(outcome, result))
         return outcome

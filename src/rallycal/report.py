@@ -1,7 +1,9 @@
-"""What an export did, said for people (a table and a change report) and for machines (JSON)."""
+"""What an export did, said for people (a table and a change report) and for machines (JSON),
+and the size budget every feed is held to."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rallycal.build import EventChange
@@ -9,11 +11,31 @@ from rallycal.publish import Outcome
 
 
 def changes_by_subject(changes: list[EventChange]) -> list[list[EventChange]]:
-    """Changes grouped by the round or schedule item they are about, in first-seen order."""
+    """Changes grouped by the round or schedule item they are about and their kind, in
+    first-seen order."""
     groups: dict[str, list[EventChange]] = {}
     for change in changes:
-        groups.setdefault(change.subject, []).append(change)
+        groups.setdefault(f"{change.subject} {change.kind}", []).append(change)
     return list(groups.values())
+
+
+FEED_BUDGET = 512 * 1024  # bytes; Google Calendar stops reading a subscribed feed near 1 MB
+
+
+def size_warnings(sizes: Mapping[str, int], budget: int | None = None) -> list[str]:
+    """One warning per feed (path -> bytes) past the budget, the biggest first."""
+    limit = FEED_BUDGET if budget is None else budget
+    over = sorted(((size, path) for path, size in sizes.items() if size > limit), reverse=True)
+    return [
+        f"{path} is {_kib(size)}, past the {_kib(limit)} budget for a feed: Google Calendar "
+        "stops reading subscribed feeds around 1 MB; keep fewer seasons in the stable feeds "
+        "(window: under series:) or fewer schedule items"
+        for size, path in over
+    ]
+
+
+def _kib(size: int) -> str:
+    return f"{size / 1024:,.0f} KiB"
 
 
 def change_lines(outcome: Outcome) -> list[str]:
@@ -23,7 +45,9 @@ def change_lines(outcome: Outcome) -> list[str]:
         first = group[0]
         feeds = sorted({path for change in group for path in change.feeds})
         where = feeds[0] if len(feeds) == 1 else f"{len(feeds)} feeds"
-        if first.kind == "changed":
+        if first.kind == "archived":
+            lines.append(_archived(group))
+        elif first.kind == "changed":
             details = []
             for difference in first.differences:
                 if difference.old is None and difference.new is None:
@@ -42,6 +66,19 @@ def change_lines(outcome: Outcome) -> list[str]:
         else:
             lines.append(f"removed  {removal.title} from {removal.path}")
     return lines
+
+
+def _archived(group: list[EventChange]) -> str:
+    """A round (or item) that left the stable feeds: where it now lives, its season's
+    `all.ics` first."""
+    plain = min(group, key=lambda change: len(change.uid))  # the event of every feed
+    feeds = sorted({path for change in group for path in change.feeds})
+    feeds.sort(key=lambda path: (not path.endswith("/all.ics"), path))
+    where = feeds[0] if feeds else "its archive"
+    more = len(feeds) - 1
+    if more > 0:
+        where += f" and {more} more archive feed{'s' if more != 1 else ''}"
+    return f"archived {plain.title}: now in {where} (left the stable feeds)"
 
 
 def table_lines(outcome: Outcome) -> list[str]:

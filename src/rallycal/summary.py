@@ -1,9 +1,48 @@
-"""A one-screen plain-text summary of a season, printed by `rallycal check`."""
+"""A plain-text summary of the source, printed by `rallycal check`: a short block per
+season, the latest in full, and which seasons the stable feeds carry."""
 
 from __future__ import annotations
 
-from rallycal.model import Round, Season
-from rallycal.wording import columns, day_span
+from rallycal.model import Championship, Round, Season
+from rallycal.wording import columns, day_span, listing
+
+
+def championship_summary(championship: Championship, source: str) -> list[str]:
+    """Every season in one line each, the latest in full, and where each is published."""
+    seasons = championship.seasons
+    years = [s.year for s in seasons]
+    if len(seasons) == 1:
+        head = f"{source}: OK, the {years[0]} season: {season_counts(seasons[0])}"
+    else:
+        rounds = sum(len(s.rounds) for s in seasons)
+        head = (
+            f"{source}: OK, {_count(len(seasons), 'season')} ({', '.join(map(str, years))}), "
+            f"{_count(rounds, 'round')}"
+        )
+    window = [s.year for s in championship.in_window]
+    lines = [
+        head,
+        f"The stable feeds (all.ics, class/, team/, round/) carry the {listing(window)} "
+        f"season{'s' if len(window) != 1 else ''};",
+        f"each season is also kept whole in its archive ({', '.join(f'{y}/' for y in years)}).",
+        "",
+    ]
+    for season in seasons[:-1]:
+        lines.append(season_line(season))
+    if len(seasons) > 1:
+        lines.append("")
+    lines += season_summary(championship.latest).splitlines()
+    return lines
+
+
+def season_line(season: Season) -> str:
+    """"2025 season: 8 rounds, 4 classes, 3 teams; Fri 7 Feb – Sat 11 Oct 2025"."""
+    line = f"{season.year} season: {season_counts(season)}"
+    if season.rounds:
+        first = min(r.first_day for r in season.rounds)
+        last = max(r.last_day for r in season.rounds)
+        line += f"; {day_span(first, last)}"
+    return line
 
 
 def season_counts(season: Season) -> str:

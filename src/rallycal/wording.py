@@ -59,3 +59,11 @@ def plain_http(url: str, where: str) -> str:
         f"{where} {url} is plain http: subscribers' calendar apps may refuse a feed that is "
         "not https (Apple Calendar and Google Calendar do); publish the folder over https"
     )
+
+
+def listing(items: list[int] | list[str]) -> str:
+    """`2026`, `2026 and 2027`, `2025, 2026 and 2027`."""
+    words = [str(item) for item in items]
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
