@@ -446,3 +446,41 @@ def test_check_summarises_every_season_and_says_which_the_stable_feeds_carry(tmp
     assert lines[7] == "American Rally Association National Championship (ARA), 2028 season"
     last = "R8  Mon 9 – Tue 10 Oct 2028   Lake Superior Performance Rally  Marquette, Michigan"
     assert last in lines
+
+
+# -- what the commands print, piece by piece --------------------------------------------------
+
+
+def test_an_archived_round_is_one_line_naming_its_season_s_all_ics_first():
+    from rallycal.build import EventChange
+    from rallycal.publish import Outcome
+    from rallycal.report import change_lines
+
+    def archived(uid: str, title: str, *feeds: str) -> EventChange:
+        return EventChange(uid, "archived", title, feeds, "2026/sno-drift")
+
+    changes = [
+        archived("ara.2026.sno-drift.class.l4wd@rallycal", "ARA L4WD R1: Sno*Drift Rally",
+                 "2026/class/l4wd.ics"),
+        archived("ara.2026.sno-drift@rallycal", "ARA R1: Sno*Drift Rally",
+                 "2026/round/sno-drift.ics", "2026/all.ics"),
+        archived("ara.2026.sno-drift.reminders@rallycal", "ARA R1: Sno*Drift Rally",
+                 "2026/round/sno-drift.ics", "2026/all.ics"),
+        EventChange("ara.2026.olympus@rallycal", "archived", "ARA R3: Olympus Rally",
+                    ("2026/all.ics",), "2026/olympus"),
+    ]
+    assert change_lines(Outcome("dist", (), changes=changes)) == [
+        "archived ARA R1: Sno*Drift Rally: now in 2026/all.ics and 2 more archive feeds "
+        "(left the stable feeds)",
+        "archived ARA R3: Olympus Rally: now in 2026/all.ics (left the stable feeds)",
+    ]
+
+
+def test_size_warnings_name_each_feed_past_the_budget_biggest_first():
+    from rallycal.report import FEED_BUDGET, size_warnings
+
+    sizes = {"all.ics": FEED_BUDGET + 1, "team/a.ics": 3 * FEED_BUDGET, "class/b.ics": FEED_BUDGET}
+    found = size_warnings(sizes)
+    assert [w.split()[0] for w in found] == ["team/a.ics", "all.ics"]
+    assert found[0].startswith("team/a.ics is 1,536 KiB, past the 512 KiB budget for a feed")
+    assert size_warnings(sizes, budget=10 * FEED_BUDGET) == []
