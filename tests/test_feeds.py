@@ -121,7 +121,7 @@ class TestIcalJs:
         assert event["location"] == "Sault Ste. Marie, Michigan, United States"
         [team] = icaljs([golden / "team" / "team-a.ics"])
         description = team["events"][0]["description"]
-        assert 'Team <A> & "Friends"' in description
+        assert 'Team <A> & "Friends"' in team["name"]  # the calendar's name, not each event's
         assert "Zoë Ångström / O'Brien, Pat" in description
         assert 'Car "One"; turbo' in description
         assert "A, B & C Motorsport" in description
@@ -245,7 +245,9 @@ class TestPublishingRules:
         events = calendar.walk("VEVENT")
         assert len(events) == 8
         description = str(events[0]["DESCRIPTION"])
-        assert "Luis Perocarpi / Mark Wells, MINI JCW Countryman ALL4 (Limited 4WD)" in description
+        assert "Crews:\n- Luis Perocarpi / Mark Wells: MINI JCW Countryman ALL4 (Limited 4WD)" in (
+            description
+        )
         assert "Cristian Perocarpi / Carlos Schrunder" in description
         assert "LAP Motorsports" in description
 
@@ -263,4 +265,5 @@ class TestPublishingRules:
         assert text.count("DTSTART;VALUE=DATE:") == 8
         assert text.count("DTEND;VALUE=DATE:") == 8
         assert text.count("TRANSP:TRANSPARENT") == 8
+        assert text.count("X-MICROSOFT-CDO-BUSYSTATUS:FREE") == 8
         assert "TZID" not in text and "VTIMEZONE" not in text

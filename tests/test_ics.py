@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import string
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import ics_reference as reference
@@ -24,7 +25,7 @@ from support import EPOCH, GOLDEN, ROOT, SHIPPED, export, snapshot
 
 from rallycal import ics, rfc5545
 from rallycal.errors import SourceError
-from rallycal.feeds import plan
+from rallycal.feeds import Entry, plan
 from rallycal.history import visible_lines
 from rallycal.model import Championship, Season
 from rallycal.source import parse
@@ -253,3 +254,66 @@ def test_reminders_are_alarms_the_evening_before_and_a_week_before():
         ics.alarms(season, entry) == []
         for feed in feeds.values() if not feed.reminders for entry in feed.entries
     )
+
+
+def _golden_entries() -> tuple[Season, dict[str, dict[str, Entry]]]:
+    """The golden season, and each feed's entries by round id (schedule items left out)."""
+    season = parse((GOLDEN / "season.yaml").read_bytes(), "season.yaml").latest
+    feeds = {
+        feed.path: {e.round.id: e for e in feed.entries if e.item is None}
+        for feed in plan(Championship.of(season)) if feed.season is None
+    }
+    return season, feeds
+
+
+def test_descriptions_say_what_the_calendar_does_not_show():
+    season, feeds = _golden_entries()
+    winter = ics.description(season, feeds["all.ics"]["winter"])
+    assert winter == (
+        "Round 1 of 3 of the 2026 Demo Rally Series.\n\n"
+        "Line one, with a comma; and a semicolon.\n"
+        "Line two: Ünïcödé, emoji 🏁 and right-to-left שלום.\n\n"
+        "More: https://example.org/winter?a=1&b=2\n\n"
+        "All feeds: https://feeds.example.org/demo/index.html"
+    )  # every class runs it: no classes; no days or place, which the event shows
+    autumn = ics.description(season, feeds["all.ics"]["autumn"])
+    assert autumn == (
+        "Round 2 of 3 of the 2026 Demo Rally Series.\n\nStatus: Postponed.\n\n"
+        "Class: Club \\ Historic.\n\n"
+        "More: https://example.org/series\n\nAll feeds: https://feeds.example.org/demo/index.html"
+    )  # the series' page once, when the round has none
+    # A class's own feed does not name the class again.
+    assert "Club \\ Historic" not in ics.description(season, feeds["class/club.ics"]["autumn"])
+
+
+def test_team_descriptions_name_the_team_s_own_crews_and_classes():
+    season, feeds = _golden_entries()
+    team_a = feeds["team/team-a.ics"]["winter"]
+    assert ics.description(season, team_a).split("\n\n")[1:3] == [
+        "Zoë Ångström / O'Brien, Pat: Car \"One\"; turbo (Club \\ Historic)",
+        "Run by A, B & C Motorsport.",
+    ]
+    assert ics.categories(season, team_a) == ["Rally", "DRS", "Club \\ Historic"]
+    team_b = feeds["team/team-b.ics"]["winter"]
+    assert "Sam Example: Car Two (Open, Unlimited; \"4WD\")\n\n" in ics.description(season, team_b)
+    crews = (*team_a.team.crews, *team_b.team.crews)
+    both = replace(team_a, team=replace(team_a.team, crews=crews))
+    assert ics.description(season, both).split("\n\n")[1] == (
+        "Crews:\n"
+        "- Zoë Ångström / O'Brien, Pat: Car \"One\"; turbo (Club \\ Historic)\n"
+        "- Sam Example: Car Two (Open, Unlimited; \"4WD\")"
+    )
+    assert ics.categories(season, both)[2:] == ["Club \\ Historic", 'Open, Unlimited; "4WD"']
+
+
+def test_location_names_the_place_and_address_and_the_apple_pin_matches():
+    season, feeds = _golden_entries()
+    props = {name: (value, params) for name, value, params in
+             ics.event_properties(season, feeds["all.ics"]["autumn"])}
+    where = 'Service park; "Heritage" Square, 12 Main Street, Golden, Colorado, United States'
+    assert props["LOCATION"][0] == where
+    assert props["X-APPLE-STRUCTURED-LOCATION"][1]["X-TITLE"] == where
+    winter = {name: value for name, value, _ in
+              ics.event_properties(season, feeds["all.ics"]["winter"])}
+    assert winter["LOCATION"] == "Sault Ste. Marie, Michigan, United States"
+    assert (winter["TRANSP"], winter["X-MICROSOFT-CDO-BUSYSTATUS"]) == ("TRANSPARENT", "FREE")

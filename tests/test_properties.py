@@ -104,10 +104,14 @@ class Round:
     status: str | None
     notes: str | None
     items: list[Item]
+    place_name: str | None = None  # the venue's optional named site and street address
+    address: str | None = None
 
     @property
     def place(self) -> str:
-        return f"{self.town}, {self.state}, {self.country}"
+        """LOCATION: the named site and its address, when given, then town, state, country."""
+        parts = (self.place_name, self.address, self.town, self.state, self.country)
+        return ", ".join(part for part in parts if part)
 
 
 @dataclass
@@ -228,6 +232,7 @@ def seasons(draw) -> Generated:
                                                     "cancelled"])),
             notes=draw(st.none() | texts(12, multiline=True)),
             items=draw(schedule(first, last, near)),
+            place_name=draw(st.none() | texts(3)), address=draw(st.none() | texts(3)),
         ))
     season = Generated(draw(ids), draw(texts()), draw(texts(2)), year, classes, rounds, [])
     for team_id in draw(st.lists(ids, max_size=4, unique=True)):
@@ -265,6 +270,8 @@ def write_yaml(season: Generated) -> None:
                   f"    last_day: {r.last}", "    venue:", f"      town: {q(r.town)}",
                   f"      state: {q(r.state)}", f"      country: {q(r.country)}",
                   f"      timezone: {r.zone}", "      latitude: -33.5", "      longitude: 151.25"]
+        lines += [f"      {key}: {q(value)}" for key, value in
+                  (("place", r.place_name), ("address", r.address)) if value]
         if r.classes is not None:
             lines.append(f"    classes: [{', '.join(r.classes)}]")
         if r.status:
@@ -337,26 +344,32 @@ def expected_feeds(season: Generated) -> dict[str, dict[str, Expected]]:
         return Expected((season.short, r.name, *summary), (*notes(r), *description), r.place,
                         r.first, r.last + timedelta(days=1))
 
+    def classes(r: Round) -> tuple[str, ...]:
+        """The classes that run a round, named only when not every class does."""
+        runs = season.runs(r)
+        return () if len(runs) == len(season.classes) else tuple(season.classes[c][0] for c in runs)
+
     feeds: dict[str, dict[str, Expected]] = {
-        "all.ics": {f"{prefix}.{r.id}@rallycal": whole(r) for r in season.rounds}
+        "all.ics": {f"{prefix}.{r.id}@rallycal": whole(r, (), classes(r)) for r in season.rounds}
     }
-    for class_id, (name, short) in season.classes.items():
+    for class_id, (_, short) in season.classes.items():
         feeds[f"class/{class_id}.ics"] = {
-            f"{prefix}.{r.id}.class.{class_id}@rallycal": whole(r, (short,), (name,))
+            f"{prefix}.{r.id}.class.{class_id}@rallycal": whole(r, (short,))
             for r in season.rounds if class_id in season.runs(r)
         }
     for t in season.teams:
-        people = [p for c in t.crews for p in (c.driver, c.co_driver, c.car) if p]
+        crews = [p for c in t.crews for p in (c.driver, c.co_driver, c.car) if p]
+        about = [*crews, *(season.classes[c.rally_class][0] for c in t.crews),
+                 *(text for text in (t.run_by, t.notes) if text)]
         feeds[f"team/{t.id}.ics"] = {
-            f"{prefix}.{r.id}.team.{t.id}@rallycal":
-                whole(r, (t.short or t.name,), (t.name, *people))
+            f"{prefix}.{r.id}.team.{t.id}@rallycal": whole(r, (t.short or t.name,), tuple(about))
             for r in season.team_rounds(t)
         }
     for r in season.rounds:
-        events = {f"{prefix}.{r.id}@rallycal": whole(r)}
+        events = {f"{prefix}.{r.id}@rallycal": whole(r, (), classes(r))}
         for item in r.items:
             events[f"{prefix}.{r.id}.item.{item.id}@rallycal"] = Expected(
-                (season.short, item.name), (r.name, *notes(r)), r.place,
+                (season.short, item.name), (r.name, *notes(r), *classes(r)), r.place,
                 zoned(item.start, r.zone), zoned(item.end, r.zone))
         feeds[f"round/{r.id}.ics"] = events
     archives = {f"{season.year}/{path}": events for path, events in feeds.items()}
@@ -489,6 +502,11 @@ def test_every_valid_season_reads_back_exactly_in_four_parsers(season, tmp_path_
     for path, file in paths.items():
         data = file.read_bytes()
         assert_reads_as_expected("icalendar", read_icalendar(data), expected[path])
+        for event in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+            # Apple shows its map pin only when X-TITLE is LOCATION (icalendar reads a
+            # backslash in a parameter as an escape, RFC 5545 has none: compare without).
+            title = event["X-APPLE-STRUCTURED-LOCATION"].params["X-TITLE"]
+            assert title.replace("\\", "") == str(event["LOCATION"]).replace("\\", ""), title
         assert_reads_as_expected("vobject", read_vobject(data), expected[path])
         assert_reads_as_expected("ical", read_ical(data), expected[path])
         assert_reads_as_expected("ical.js", read_icaljs(by_icaljs[file]), expected[path])

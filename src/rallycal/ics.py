@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 from rallycal import rfc5545
 from rallycal.colors import CSS_COLORS
 from rallycal.feeds import Entry, Feed
-from rallycal.model import Crew, Round, Season, Series
+from rallycal.model import Crew, Round, Season, Series, Team, Venue
 from rallycal.rfc5545 import NO_PARAMS, Property
-from rallycal.wording import STATUS_LABELS, clock, day, day_span
+from rallycal.wording import STATUS_LABELS, clock, day
 
 PRODID = "-//rallycal//rallycal feeds//EN"
 REFRESH = timedelta(hours=6)
@@ -64,7 +64,7 @@ def event_properties(season: Season, entry: Entry) -> list[Property]:
     """Every property of an event but its stamps: what a subscriber sees."""
     round_ = entry.round
     venue = round_.venue
-    place = venue.place
+    place = location(venue)
     if entry.item is None:
         when: list[Property] = [
             ("DTSTART", round_.first_day, NO_PARAMS),
@@ -92,9 +92,18 @@ def event_properties(season: Season, entry: Entry) -> list[Property]:
         ("CATEGORIES", categories(season, entry), NO_PARAMS),
         ("STATUS", ICAL_STATUS[round_.status], NO_PARAMS),
         ("TRANSP", "TRANSPARENT", NO_PARAMS),
+        ("X-MICROSOFT-CDO-BUSYSTATUS", "FREE", NO_PARAMS),  # classic Outlook's free/busy
         ("CLASS", "PUBLIC", NO_PARAMS),
     ]
     return props
+
+
+def location(venue: Venue) -> str:
+    """LOCATION, and the Apple pin's title (Apple shows the pin only when they match):
+    "Place name, street address, town, state, country", each part when given, so that
+    a map app finds the site and not only the town."""
+    parts = (venue.place_name, venue.address, venue.town, venue.state, venue.country)
+    return ", ".join(part for part in parts if part)
 
 
 def calendar_properties(series: Series, feed: Feed) -> list[Property]:
@@ -185,30 +194,29 @@ def summary(season: Season, entry: Entry) -> str:
 
 
 def description(season: Season, entry: Entry) -> str:
-    """What a person reads when they open the event."""
+    """What a person reads when they open the event: what the calendar does not show.
+
+    Not the days and place (the event shows those), but the round's place in the
+    season, its status when not confirmed, the classes when not every class runs it
+    (in a class feed, none: the calendar is the class's), a team's own crews, notes
+    and one link for more.
+    """
     round_ = entry.round
     series = season.series
     paragraphs = []
     if entry.item is not None:
         paragraphs.append(_item_time(round_, entry))
-        paragraphs.append(f"Part of {round_.name}, {day_span(round_.first_day, round_.last_day)}.")
+        paragraphs.append(f"Part of {round_.name}.")
     paragraphs.append(
-        f"Round {round_.number} of {len(season.rounds)} of the {season.year} {series.name}. "
-        f"{day_span(round_.first_day, round_.last_day)}, local days at "
-        f"{round_.venue.place}."
+        f"Round {round_.number} of {len(season.rounds)} of the {season.year} {series.name}."
     )
     if round_.status != "confirmed":
         paragraphs.append(f"Status: {STATUS_LABELS[round_.status]}.")
-    if entry.rally_class is not None:
-        paragraphs.append(f"Class: {entry.rally_class.name}.")
-    else:
-        names = ", ".join(season.rally_class(c).name for c in round_.classes)
-        paragraphs.append(f"Classes: {names}.")
     if entry.team is not None:
-        team = entry.team
-        crews = "\n".join(f"- {_crew_line(season, crew)}" for crew in team.crews)
-        who = f"{team.name} (run by {team.run_by})" if team.run_by else team.name
-        paragraphs.append(f"{who} crews:\n{crews}")
+        paragraphs.extend(_team_paragraphs(season, entry.team))
+    elif entry.rally_class is None and len(round_.classes) < len(season.classes):
+        names = [season.rally_class(c).name for c in round_.classes]
+        paragraphs.append(f"{'Class' if len(names) == 1 else 'Classes'}: {', '.join(names)}.")
     if round_.notes:
         paragraphs.append(round_.notes)
     link = event_url(season, round_)
@@ -235,9 +243,23 @@ def event_url(season: Season, round_: Round) -> str | None:
     return round_.url or season.series.url
 
 
+def _team_paragraphs(season: Season, team: Team) -> list[str]:
+    """A team's crews (one line for one crew, a list for several), who runs it, its notes."""
+    if len(team.crews) == 1:
+        paragraphs = [_crew_line(season, team.crews[0])]
+    else:
+        paragraphs = ["Crews:\n" + "\n".join(f"- {_crew_line(season, c)}" for c in team.crews)]
+    if team.run_by:
+        paragraphs.append(f"Run by {team.run_by}.")
+    if team.notes:
+        paragraphs.append(team.notes)
+    return paragraphs
+
+
 def _crew_line(season: Season, crew: Crew) -> str:
+    """`Lia Block / Rhianon Gelsomino: Ford Fiesta Rally3 (Limited 4WD)`."""
     people = f"{crew.driver} / {crew.co_driver}" if crew.co_driver else crew.driver
-    return f"{people}, {crew.car} ({season.rally_class(crew.class_id).name})"
+    return f"{people}: {crew.car} ({season.rally_class(crew.class_id).name})"
 
 
 def _item_time(round_: Round, entry: Entry) -> str:
