@@ -50,7 +50,8 @@ KNOWN_PROPERTIES = frozenset(
         "DESCRIPTION", "X-WR-CALDESC", "REFRESH-INTERVAL", "X-PUBLISHED-TTL", "SOURCE", "URL",
         "COLOR", "X-APPLE-CALENDAR-COLOR", "UID", "SUMMARY", "DTSTART", "DTEND", "LOCATION", "GEO",
         "X-APPLE-STRUCTURED-LOCATION", "CATEGORIES", "STATUS", "TRANSP", "CLASS", "SEQUENCE",
-        "DTSTAMP", "LAST-MODIFIED", "ACTION", "TRIGGER",  # the last two: reminders' VALARMs
+        "DTSTAMP", "LAST-MODIFIED", "X-MICROSOFT-CDO-BUSYSTATUS",
+        "ACTION", "TRIGGER",  # reminders' VALARMs
     ]
 )
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "cite", "data"})
