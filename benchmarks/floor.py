@@ -34,7 +34,18 @@ from rallycal import ics
 from rallycal.atomic import Durability
 from rallycal.colors import CSS_COLORS
 from rallycal.feeds import Entry, Feed, plan
-from rallycal.model import Crew, RallyClass, Round, ScheduleItem, Season, Series, Team, Venue
+from rallycal.model import (
+    DEFAULT_WINDOW,
+    Championship,
+    Crew,
+    RallyClass,
+    Round,
+    ScheduleItem,
+    Season,
+    Series,
+    Team,
+    Venue,
+)
 
 UTC = timezone.utc
 
@@ -42,8 +53,8 @@ UTC = timezone.utc
 # -- reading: libyaml, then the model objects, trusting the source -------------------------
 
 
-def load(path: str) -> Season:
-    """The season of a one-season source, read with libyaml and not checked at all."""
+def load(path: str) -> Championship:
+    """A one-season source, read with libyaml and not checked at all."""
     with open(path, "rb") as handle:
         data = yaml.load(handle, Loader=yaml.CSafeLoader)  # CSafeLoader: safe
     series_data = data["series"]
@@ -64,7 +75,8 @@ def load(path: str) -> Season:
     )
     order = {r.id: r.number for r in rounds}
     teams = tuple(_team(t, rounds, order) for t in data.get("teams") or ())
-    return Season(series, series_data["season"], rounds, classes, teams)
+    season = Season(series, series_data["season"], rounds, classes, teams)
+    return Championship(series, (season,), series_data.get("window", DEFAULT_WINDOW))
 
 
 def _round(data: dict[str, Any], every_class: tuple[str, ...]) -> Round:
@@ -130,8 +142,8 @@ def _utc(value: datetime) -> str:
     return f"{value:%Y%m%dT%H%M%S}Z"
 
 
-def floor_event(season: Season, entry: Entry, stamp: str) -> str:
-    round_, item, venue = entry.round, entry.item, entry.round.venue
+def floor_event(entry: Entry, stamp: str) -> str:
+    season, round_, item, venue = entry.season, entry.round, entry.item, entry.round.venue
     if item is None:
         start = f"DTSTART;VALUE=DATE:{_day(round_.first_day)}"
         end = f"DTEND;VALUE=DATE:{_day(round_.last_day + timedelta(days=1))}"
@@ -155,8 +167,8 @@ def floor_event(season: Season, entry: Entry, stamp: str) -> str:
     return "".join([_fold(line) + "\r\n" for line in lines])
 
 
-def floor_calendar(season: Season, feed: Feed, events: list[str]) -> bytes:
-    base = season.series.base_url
+def floor_calendar(series: Series, feed: Feed, events: list[str]) -> bytes:
+    base = series.base_url
     color = feed.color or ics.DEFAULT_COLOR
     title, about = _text(feed.title), _text(feed.description)
     lines = [
@@ -171,17 +183,17 @@ def floor_calendar(season: Season, feed: Feed, events: list[str]) -> bytes:
     return "".join([head, *events, "END:VCALENDAR\r\n"]).encode()
 
 
-def floor_files(season: Season, now: datetime) -> dict[str, bytes]:
+def floor_files(championship: Championship, now: datetime) -> dict[str, bytes]:
     """Every feed as the export writes it on a first publication."""
     stamp = _utc(now)
-    return _files(season, lambda entry: floor_event(season, entry, stamp),
-                  lambda feed, events: floor_calendar(season, feed, events))
+    return _files(championship, lambda entry: floor_event(entry, stamp),
+                  lambda feed, events: floor_calendar(championship.series, feed, events))
 
 
-def _files(season: Season, event: Callable[[Entry], Any],
+def _files(championship: Championship, event: Callable[[Entry], Any],
            calendar: Callable[[Feed, list[Any]], bytes]) -> dict[str, bytes]:
     """Each feed's file, every event made once (an event may be in several feeds)."""
-    feeds = plan(season)
+    feeds = plan(championship)
     made: dict[str, Any] = {}
     files = {}
     for feed in feeds:
@@ -198,7 +210,7 @@ def _files(season: Season, event: Callable[[Entry], Any],
 # -- the peers ------------------------------------------------------------------------------
 
 
-def icalendar_files(season: Season, now: datetime) -> dict[str, bytes]:
+def icalendar_files(championship: Championship, now: datetime) -> dict[str, bytes]:
     """The same feeds, each event and calendar serialised once by icalendar."""
     from icalendar import Calendar, Event, vCategory, vDDDTypes, vDuration, vText
 
@@ -223,23 +235,24 @@ def icalendar_files(season: Season, now: datetime) -> dict[str, bytes]:
     stamp = ics.Stamp(0, now).lines()
 
     def event(entry: Entry) -> bytes:
-        body = add(Event(), ics.event_properties(season, entry)).to_ical()
+        body = add(Event(), ics.event_properties(entry.season, entry)).to_ical()
         return b"BEGIN:VEVENT\r\n" + stamp + body[len(b"BEGIN:VEVENT\r\n"):]
 
     def calendar(feed: Feed, events: list[bytes]) -> bytes:
-        props = [*ics.SHARED_CALENDAR_PROPERTIES, *ics.calendar_properties(season, feed)]
+        props = [*ics.SHARED_CALENDAR_PROPERTIES,
+                 *ics.calendar_properties(championship.series, feed)]
         head = add(Calendar(), props).to_ical()[: -len(b"END:VCALENDAR\r\n")]
         return b"".join([head, *events, b"END:VCALENDAR\r\n"])
 
-    return _files(season, event, calendar)
+    return _files(championship, event, calendar)
 
 
-def ics_py_files(season: Season, now: datetime) -> dict[str, bytes]:
+def ics_py_files(championship: Championship, now: datetime) -> dict[str, bytes]:
     """The same events in the same feeds, written by ics-py (its own format)."""
     import ics as ics_py
 
     def event(entry: Entry) -> Any:
-        round_, item, venue = entry.round, entry.item, entry.round.venue
+        season, round_, item, venue = entry.season, entry.round, entry.item, entry.round.venue
         made = ics_py.Event(
             name=ics.summary(season, entry), uid=entry.uid,
             begin=item.start if item else round_.first_day.isoformat(),
@@ -258,10 +271,10 @@ def ics_py_files(season: Season, now: datetime) -> dict[str, bytes]:
         made.events.update(events)
         return made.serialize().encode()
 
-    return _files(season, event, calendar)
+    return _files(championship, event, calendar)
 
 
-WRITERS: dict[str, Callable[[Season, datetime], dict[str, bytes]]] = {
+WRITERS: dict[str, Callable[[Championship, datetime], dict[str, bytes]]] = {
     "floor": floor_files,
     "icalendar": icalendar_files,
     "ics-py": ics_py_files,

@@ -105,7 +105,7 @@ def child_plan(source: str) -> dict:
     from rallycal.feeds import plan
     from rallycal.source import load
 
-    feeds = plan(load(source).latest)
+    feeds = plan(load(source))
     return {"feeds": len(feeds), "events": len({e.uid for f in feeds for e in f.entries}),
             "entries": sum(len(f.entries) for f in feeds)}
 
