@@ -153,7 +153,7 @@ def _feed(entry: object) -> PublishedFeed | None:
 def published_feeds(
     championship: Championship,
     feeds: tuple[Feed, ...],
-    files: dict[str, bytes],
+    digests: dict[str, str],
     previous: Manifest | None,
     now: datetime,
 ) -> tuple[PublishedFeed, ...]:
@@ -162,7 +162,7 @@ def published_feeds(
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     entries = []
     for feed in feeds:
-        digest = hashlib.sha256(files[feed.path]).hexdigest()
+        digest = digests[feed.path]
         old = before.get(feed.path)
         old_digest, old_changed = (old.sha256, old.last_changed) if old else ("", "")
         url = feed_url(championship.series, feed.path)
@@ -187,11 +187,11 @@ def published_feeds(
 def manifest(
     championship: Championship,
     entries: tuple[PublishedFeed, ...],
-    files: dict[str, bytes],
+    digests: dict[str, str],
     fingerprint: str,
     zones: tuple[str, ...],
 ) -> bytes:
-    """The bytes of `feeds.json` for this build (`files`: every other output file)."""
+    """The bytes of `feeds.json` for this build (`digests`: every other output file's sha256)."""
     series = championship.series
     window = championship.in_window
     document = {
@@ -203,14 +203,19 @@ def manifest(
         ],
         "base_url": series.base_url,
         "page": PAGE,
-        "changes": CHANGES if CHANGES in files else None,
+        "changes": CHANGES if CHANGES in digests else None,
         "feeds": [entry.as_json() for entry in entries],
-        "files": {path: hashlib.sha256(files[path]).hexdigest() for path in sorted(files)},
+        "files": {path: digests[path] for path in sorted(digests)},
         "fingerprint": "",
         "zones": list(zones),
     }
-    document["fingerprint"] = seal(fingerprint, _body(document))
-    return _dumps(document)
+    members = {key: _encode(value) for key, value in document.items() if key != "fingerprint"}
+    body = hashlib.sha256(_object(members)).hexdigest()
+    members = {
+        key: _encode(seal(fingerprint, body)) if key == "fingerprint" else members[key]
+        for key in document
+    }
+    return _object(members)
 
 
 def seal(inputs: str, body: str) -> str:
@@ -226,4 +231,37 @@ def _body(document: dict[str, Any]) -> str:
 
 
 def _dumps(document: dict[str, Any]) -> bytes:
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """`json.dumps(document, indent=2, ensure_ascii=False)` and a newline, byte for byte,
+    several times faster: the standard encoder drops to pure Python whenever it indents."""
+    return _object({key: _encode(value) for key, value in document.items()})
+
+
+def _object(members: dict[str, str]) -> bytes:
+    """A top-level object from its members' encoded values."""
+    if not members:
+        return b"{}\n"
+    inner = ",\n  ".join(f"{_string(key)}: {value}" for key, value in members.items())
+    return f"{{\n  {inner}\n}}\n".encode()
+
+
+def _encode(value: object, newline: str = "\n  ") -> str:
+    """One JSON value as `json.dumps` indents it at the depth `newline` starts."""
+    if isinstance(value, str):
+        return _string(value)
+    if value is None or isinstance(value, (bool, int)):
+        return json.dumps(value)
+    inner = newline + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = (f"{_string(key)}: {_encode(item, inner)}" for key, item in value.items())
+        return "{" + inner + ("," + inner).join(items) + newline + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        items = (_encode(item, inner) for item in value)
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
+    return json.dumps(value)
+
+
+_string = json.encoder.encode_basestring
