@@ -7,11 +7,14 @@ be written); `publish` does the reading and writing around it.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from rallycal import ics
+from rallycal.cache import CALENDAR_END, Digests, FeedRecord, Record, Reuse
 from rallycal.feeds import MANIFEST, PAGE, Entry, Feed, plain_uid, plan, subject_of
 from rallycal.fingerprint import zones
 from rallycal.history import (
@@ -58,11 +61,22 @@ class Build:
 
     championship: Championship
     feeds: tuple[Feed, ...]
-    files: dict[str, bytes]  # every output file, the manifest last
+    files: dict[str, bytes]  # every output file, the manifest last (empty when streamed)
     published: tuple[PublishedFeed, ...] = ()  # the manifest's feed entries
     changes: list[EventChange] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # path -> sha256, every file
+    record: Record = field(default_factory=Record)  # what the render cache keeps
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One output file: its bytes, or None when the file in place already has them."""
+
+    path: str
+    data: bytes | None
+    sha256: str
 
 
 def build(
@@ -70,33 +84,129 @@ def build(
 ) -> Build:
     """Every output file: each feed (events stamped against the last publication), the
     page, and the manifest recording `fingerprint` (what the output was made from)."""
-    feeds = plan(championship)
-    in_feeds: dict[str, list[str]] = {}
-    for feed in feeds:
-        for entry in feed.entries:
-            in_feeds.setdefault(entry.uid, []).append(feed.path)
-    shared: dict[str, bytes] = {}  # events in more than one feed, rendered once
-    changes: list[EventChange] = []
-    files: dict[str, bytes] = {}
-    for feed in feeds:
+    builder = Builder(championship, previous, now, fingerprint)
+    files = {}
+    for output in builder.files():
+        assert output.data is not None, "without a render cache every file is made"
+        files[output.path] = output.data
+    builder.result.files = files
+    return builder.result
+
+
+class Builder:
+    """Makes the output files one at a time (`files`), so that each can be written as
+    soon as it is ready; `result` holds the rest of the build once they are all made.
+
+    With `reuse` (a verified render cache), an event whose inputs did not change keeps
+    its published bytes, and a feed none of whose parts changed is not made at all: its
+    `OutputFile` has no data. The bytes are the same as without it, only cheaper.
+    """
+
+    def __init__(
+        self,
+        championship: Championship,
+        previous: Publication,
+        now: datetime,
+        fingerprint: str,
+        *,
+        reuse: Reuse | None = None,
+        environment: str = "",
+    ) -> None:
+        self.previous = previous
+        self.now = now
+        self.fingerprint = fingerprint
+        self.reuse = reuse
+        self.inputs = Digests(environment)
+        self.result = Build(championship, plan(championship), {})
+
+    def files(self) -> Iterator[OutputFile]:
+        """Every output file in the order to write them: the feeds, the page, the manifest."""
+        result = self.result
+        championship = result.championship
+        in_feeds: dict[str, list[str]] = {}
+        for feed in result.feeds:
+            for entry in feed.entries:
+                in_feeds.setdefault(entry.uid, []).append(feed.path)
+        uses = {uid: len(paths) for uid, paths in in_feeds.items()}
+        shared: dict[str, bytes] = {}  # events in more than one feed, rendered once
+        for feed in result.feeds:
+            output = self._feed(feed, in_feeds, uses, shared)
+            result.digests[feed.path] = output.sha256
+            yield output
+        yield self._made(PAGE, index_page(championship, result.feeds))
+        result.published = published_feeds(
+            championship, result.feeds, result.digests, self.previous.manifest, self.now
+        )
+        yield self._made(MANIFEST, manifest(
+            championship, result.published, result.digests, self.fingerprint, zones(championship)
+        ))
+        result.warnings = [_capped(c) for c in result.changes if c.capped]
+        _removals(result, self.previous, in_feeds)
+
+    def _made(self, path: str, data: bytes) -> OutputFile:
+        digest = hashlib.sha256(data).hexdigest()
+        self.result.digests[path] = digest
+        return OutputFile(path, data, digest)
+
+    def _feed(
+        self, feed: Feed, in_feeds: dict[str, list[str]], uses: dict[str, int],
+        shared: dict[str, bytes],
+    ) -> OutputFile:
+        """One feed, reused whole when nothing in it changed."""
+        series = self.result.championship.series
+        header = self.inputs.header(series, feed)
+        digests = [self.inputs.entry(entry) for entry in feed.entries]
+        uids = tuple(entry.uid for entry in feed.entries)
+        record = self.result.record
+        record.inputs.update(zip(uids, digests, strict=True))
+        old = self.reuse.record.feeds.get(feed.path) if self.reuse else None
+        if old is not None and self.reuse is not None:
+            known = self.reuse.record.inputs
+            if old.header == header and old.uids == uids and all(
+                known.get(uid) == digest for uid, digest in zip(uids, digests, strict=True)
+            ):
+                for uid in uids:
+                    uses[uid] -= 1
+                    if uses[uid] == 0:
+                        shared.pop(uid, None)
+                record.feeds[feed.path] = old
+                return OutputFile(feed.path, None, old.sha256)
+        published = self.reuse.feed(feed.path) if self.reuse and old else None
         events = []
-        for entry in feed.entries:
+        for entry, digest in zip(feed.entries, digests, strict=True):
             event = shared.get(entry.uid)
             if event is None:
-                event, change = _event(entry, previous, now, in_feeds[entry.uid])
-                if change is not None:
-                    changes.append(change)
-                if len(in_feeds[entry.uid]) > 1:
+                event = self._reused(entry.uid, digest, published)
+                if event is None:
+                    event, change = _event(entry, self.previous, self.now, in_feeds[entry.uid])
+                    if change is not None:
+                        self.result.changes.append(change)
+                if uses[entry.uid] > 1:
                     shared[entry.uid] = event
+            uses[entry.uid] -= 1
+            if uses[entry.uid] == 0:
+                shared.pop(entry.uid, None)
             events.append(event)
-        files[feed.path] = ics.calendar(championship.series, feed, events)
-    files[PAGE] = index_page(championship, feeds)
-    published = published_feeds(championship, feeds, files, previous.manifest, now)
-    files[MANIFEST] = manifest(championship, published, files, fingerprint, zones(championship))
-    result = Build(championship, feeds, files, published, changes)
-    result.warnings = [_capped(c) for c in changes if c.capped]
-    _removals(result, previous, in_feeds)
-    return result
+        empty = ics.calendar(series, feed, [])
+        head = empty[: -len(CALENDAR_END)]
+        data = b"".join([head, *events, CALENDAR_END])
+        digest = hashlib.sha256(data).hexdigest()
+        sizes = tuple(len(event) for event in events)
+        record.feeds[feed.path] = FeedRecord(digest, header, len(head), uids, sizes)
+        return OutputFile(feed.path, data, digest)
+
+    def _reused(
+        self, uid: str, digest: str,
+        published: tuple[bytes, dict[str, tuple[int, int]]] | None,
+    ) -> bytes | None:
+        """The published bytes of an event whose inputs did not change, if there are any."""
+        reuse = self.reuse
+        if reuse is None or reuse.record.inputs.get(uid) != digest or not reuse.knows(uid):
+            return None
+        if published is not None and uid in published[1]:
+            start, end = published[1][uid]
+            return published[0][start:end]
+        return reuse.event(uid)
 
 
 def _event(
@@ -146,10 +256,11 @@ def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str
             published_in.setdefault(uid, []).append(path)
     planned = {feed.path: {e.uid for e in feed.entries} for feed in result.feeds}
     for uid, paths in published_in.items():
-        title = _title(previous.events[uid])
         if not lives_in(uid):
+            title = _title(previous.events[uid])
             result.changes.append(EventChange(uid, "removed", title, tuple(paths), subject_of(uid)))
         elif any(uid not in planned.get(path, ()) for path in paths):
+            title = _title(previous.events[uid])
             result.changes.append(
                 EventChange(uid, "archived", title, tuple(lives_in(uid)), subject_of(uid))
             )

@@ -26,6 +26,18 @@ LIBRARIES = ("icalendar", "pyyaml", "click", "pytz", "tzdata")
 
 def fingerprint(data: bytes, base_url: str | None, zones: Iterable[str]) -> str:
     """The digest of everything the output of `data` depends on, the last publication aside."""
+    digest = _environment(zones, base_url)
+    digest.update(b"source\0" + data)
+    return digest.hexdigest()
+
+
+def environment(zones: Iterable[str]) -> str:
+    """The digest of what renders the output, the source and options aside: the package,
+    the libraries and the time-zone data of `zones` (the render cache's key, with the inputs)."""
+    return _environment(zones, None).hexdigest()
+
+
+def _environment(zones: Iterable[str], base_url: str | None) -> hashlib._Hash:
     digest = hashlib.sha256()
     digest.update(f"rallycal {__version__}\0python {sys.version}\0".encode())
     for library in LIBRARIES:
@@ -37,8 +49,7 @@ def fingerprint(data: bytes, base_url: str | None, zones: Iterable[str]) -> str:
         digest.update(b"file " + name.encode() + b"\0" + file.read_bytes() + b"\0")
     for zone in sorted(set(zones)):
         digest.update(b"zone " + zone.encode() + b"\0" + zone_data(zone) + b"\0")
-    digest.update(b"source\0" + data)
-    return digest.hexdigest()
+    return digest
 
 
 def package_files() -> list[Path]:

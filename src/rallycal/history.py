@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -62,7 +62,7 @@ class Publication:
     """Everything the last export published: its feeds and their events by UID."""
 
     feeds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> uids
-    events: dict[str, PublishedEvent] = field(default_factory=dict)
+    events: MutableMapping[str, PublishedEvent] = field(default_factory=dict)
     manifest: Manifest | None = None  # the last `feeds.json`, when it could be read
 
     def add_feed(self, path: str, data: bytes) -> None:
@@ -158,8 +158,15 @@ def read_feed(path: Path) -> bytes | None:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FEED_BYTES:
             return None
-        with os.fdopen(os.dup(fd), "rb") as file:
-            return file.read(MAX_FEED_BYTES + 1)
+        chunks = []
+        left = MAX_FEED_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, max(info.st_size + 1, 65536)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError:
         return None
     finally:

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rallycal import atomic
-from rallycal.build import Build, EventChange, Removal, build
+from rallycal import atomic, cache
+from rallycal.build import Build, Builder, EventChange, Removal
 from rallycal.errors import PublishError, RallycalError, RemovalRefused
 from rallycal.feeds import MANIFEST, is_feed_folder, is_own_path
-from rallycal.fingerprint import fingerprint, zones
+from rallycal.fingerprint import environment, fingerprint, zones
 from rallycal.history import Publication, own_feeds, read_feed, read_publication
 from rallycal.manifest import DamagedManifest, Manifest, PublishedFeed, read_manifest, seal
 from rallycal.model import Championship
@@ -107,24 +107,35 @@ def export(
         championship = parse(data, source)
         if base_url is not None:
             championship = championship.with_base_url(base_url)
-        publication = read_publication(out, manifest)
+        reuse = cache.load(out, manifest)
+        if reuse is not None:
+            publication = reuse.publication(manifest)
+        else:
+            publication = read_publication(out, manifest)
         if manifest is None and not warnings and publication.feeds:
             warnings.append(
                 f"{out / MANIFEST} is missing: the last publication was read from the feeds "
                 "themselves, and a new manifest is written"
             )
-        digest = fingerprint(data, base_url, zones(championship))
-        result = build(championship, publication, now, digest)
+        used = zones(championship)
+        builder = Builder(
+            championship, publication, now, fingerprint(data, base_url, used),
+            reuse=reuse, environment=environment(used),
+        )
+        files = {output.path: output.data for output in builder.files()}
+        result = builder.result
         refused = bool(result.removals) and not allow_removal
         if refused and not dry_run:
             notes = [f"warning: {warning}" for warning in warnings]
             raise RemovalRefused("\n".join([*notes, removal_message(result.removals, source)]))
-        outcome = _plan_writes(out, _owned_files(manifest, publication), result)
+        outcome = _plan_writes(out, _owned_files(manifest, publication), result, files)
         outcome.refused = refused
         outcome.warnings = warnings + result.warnings
         outcome.championship = championship
-        if not dry_run and outcome.stale:
-            atomic.apply(out, _changes(outcome, result))
+        if not dry_run:
+            if outcome.stale:
+                atomic.apply(out, _changes(outcome, files))
+            cache.save(out, result.record)
         return outcome
 
 
@@ -225,18 +236,24 @@ def _up_to_date(out: Path, manifest: Manifest, data: bytes, base_url: str | None
     return True
 
 
-def _plan_writes(out: Path, owned: set[str], result: Build) -> Outcome:
+def _plan_writes(
+    out: Path, owned: set[str], result: Build, files: dict[str, bytes | None]
+) -> Outcome:
+    """Which files differ from what is in place (a file without data is known not to)."""
     outcome = Outcome(
         str(out), result.published, changes=result.changes, removals=result.removals
     )
-    for path, data in result.files.items():
+    for path, data in files.items():
+        if data is None:
+            outcome.unchanged.append(path)
+            continue
         old = _current(_target(out, path))
         same = old == data or (
             path == MANIFEST and _same_but_stamps(old, data) and outcome.written == []
         )
         (outcome.unchanged if same else outcome.written).append(path)
     outcome.removed = sorted(
-        p for p in owned if p not in result.files and os.path.lexists(_target(out, p))
+        p for p in owned if p not in files and os.path.lexists(_target(out, p))
     )
     if outcome.removed and MANIFEST in outcome.unchanged:
         outcome.unchanged.remove(MANIFEST)
@@ -244,14 +261,14 @@ def _plan_writes(out: Path, owned: set[str], result: Build) -> Outcome:
     return outcome
 
 
-def _changes(outcome: Outcome, result: Build) -> list[tuple[str, bytes | None]]:
+def _changes(outcome: Outcome, files: dict[str, bytes | None]) -> list[tuple[str, bytes | None]]:
     """What to write and delete, in order: the feeds and page, the removals, the manifest."""
     changes: list[tuple[str, bytes | None]] = [
-        (path, result.files[path]) for path in outcome.written if path != MANIFEST
+        (path, files[path]) for path in outcome.written if path != MANIFEST
     ]
     changes += [(path, None) for path in outcome.removed]
     if MANIFEST in outcome.written:
-        changes.append((MANIFEST, result.files[MANIFEST]))
+        changes.append((MANIFEST, files[MANIFEST]))
     return changes
 
 
