@@ -3,15 +3,15 @@
 An event's text is a pure function of its inputs: the facts of its season it can use
 (the series, the year, how many rounds, the classes and teams), its round, its UID
 (which names its class, team or schedule item), whether it has reminders, and the
-code and time-zone data that render it (`fingerprint.environment`). `entry_digest`
-hashes exactly those; a feed's header is hashed the same way (`header_digest`). A
+code and time-zone data that render it (`fingerprint.environment`). `Digests.entry`
+hashes exactly those; a feed's header is hashed the same way (`Digests.header`). A
 text that starts to depend on anything else must add it here: the tests compare
 incremental exports with fresh ones after many random edits, so a forgotten input
 fails them.
 
 After each export, a record of every feed written goes to a cache file OUTSIDE the
-output folder (`.rallycal-cache/` beside it): each feed's sha256, the digest of its
-header, and the UID, input digest and byte length of each of its events. The next
+output folder, in the user's cache folder (`cache_file`): each feed's sha256, the
+digest of its header, and the UID, input digest and byte length of each of its events. The next
 export trusts that record only once every feed in the folder hashes as it says and
 no other feed is there (`load`); then an event whose inputs did not change is copied
 from the bytes already published (stamps included) instead of being rendered and
@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,6 @@ from rallycal.history import Publication, PublishedEvent, own_feeds, parse_event
 from rallycal.manifest import Manifest
 from rallycal.model import Round, Season, Series
 
-FOLDER = ".rallycal-cache"
 FORMAT = 1
 BEGIN = b"BEGIN:VEVENT\r\n"
 END = b"END:VEVENT\r\n"
@@ -69,10 +69,24 @@ class Record:
 
 
 def cache_file(out: Path) -> Path:
-    """Where the record of the output folder `out` is kept: beside it, never inside."""
-    where = Path(os.path.abspath(out))
-    key = hashlib.sha256(str(where).encode()).hexdigest()[:16]
-    return where.parent / FOLDER / f"{where.name}-{key}.json"
+    """Where the record of the output folder `out` is kept: in the user's cache folder
+    (`$XDG_CACHE_HOME/rallycal`, else the platform's), never in or beside `out`."""
+    where = os.path.abspath(out)
+    key = hashlib.sha256(where.encode()).hexdigest()[:24]
+    return cache_folder() / f"{Path(where).name}-{key}.json"
+
+
+def cache_folder() -> Path:
+    """The user's cache folder for rallycal."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        if sys.platform == "win32":
+            base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        elif sys.platform == "darwin":
+            base = str(Path.home() / "Library" / "Caches")
+        else:
+            base = str(Path.home() / ".cache")
+    return Path(base) / "rallycal"
 
 
 class Digests:
@@ -206,7 +220,7 @@ def save(out: Path, record: Record) -> None:
     }
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         temp.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
         os.replace(temp, path)
     except OSError:
