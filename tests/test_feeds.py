@@ -24,13 +24,15 @@ from rallycal.source import load
 # The season sheet: round, first and last day, town, state, time zone.
 SEASON = [
     ("Sno*Drift Rally", date(2026, 2, 6), date(2026, 2, 7), "Atlanta", "Michigan"),
-    ("Rally in the 100 Acre Wood", date(2026, 3, 13), date(2026, 3, 14), "Salem / Potosi", "Missouri"),
+    ("Rally in the 100 Acre Wood", date(2026, 3, 13), date(2026, 3, 14), "Salem / Potosi",
+     "Missouri"),
     ("Olympus Rally", date(2026, 4, 17), date(2026, 4, 19), "Shelton", "Washington"),
     ("Southern Ohio Forest Rally", date(2026, 6, 11), date(2026, 6, 13), "Chillicothe", "Ohio"),
     ("Rally Colorado", date(2026, 7, 18), date(2026, 7, 19), "Rangely", "Colorado"),
     ("Ojibwe Forests Rally", date(2026, 8, 27), date(2026, 8, 29), "Detroit Lakes", "Minnesota"),
     ("Overmountain Rally Tennessee", date(2026, 9, 18), date(2026, 9, 19), "Newport", "Tennessee"),
-    ("Lake Superior Performance Rally", date(2026, 10, 9), date(2026, 10, 10), "Marquette", "Michigan"),
+    ("Lake Superior Performance Rally", date(2026, 10, 9), date(2026, 10, 10), "Marquette",
+     "Michigan"),
 ]
 
 # Golden season schedule items: (uid item id, local start, local end, zone), UTC by hand.
@@ -68,7 +70,7 @@ def golden(tmp_path_factory) -> Path:
 
 def test_hand_computed_instants_agree_with_zoneinfo():
     for item, (start, end, zone) in ITEM_LOCAL.items():
-        for local, expected in zip((start, end), ITEMS[item]):
+        for local, expected in zip((start, end), ITEMS[item], strict=True):
             moment = datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(zone))
             assert moment.astimezone(timezone.utc) == _utc(expected)
 
@@ -78,7 +80,7 @@ class TestIcalJs:
         [feed] = icaljs([shipped / "all.ics"])
         assert feed["components"] == ["vevent"] * 8
         events = feed["events"]
-        for event, (name, first, last, town, state) in zip(events, SEASON):
+        for event, (name, first, last, town, state) in zip(events, SEASON, strict=True):
             assert name in event["summary"]
             assert event["allDay"] is True
             assert event["start"] == first.isoformat()
@@ -217,7 +219,7 @@ class TestPublishingRules:
                 blocks = re.findall(rb"BEGIN:VEVENT\r\n.*?END:VEVENT\r\n", path.read_bytes(), re.S)
                 uids = [re.search(rb"\r\nUID:(.*?)\r\n", b).group(1) for b in blocks]
                 assert len(uids) == len(set(uids)), path
-                for uid, block in zip(uids, blocks):
+                for uid, block in zip(uids, blocks, strict=True):
                     assert seen.setdefault(uid, block) == block, uid
 
     def test_uids_come_from_ids_only(self, tmp_path):

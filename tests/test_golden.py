@@ -1,4 +1,5 @@
-"""The fixture season's feeds, compared as bytes with the reviewed copies in fixtures/golden/expected.
+"""The fixture season's feeds, compared as bytes with the reviewed copies in
+fixtures/golden/expected.
 
 After a deliberate change to the output, regenerate them with
 `RALLYCAL_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py` and review the diff.

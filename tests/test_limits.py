@@ -116,7 +116,7 @@ def test_very_long_lines(tmp_path):
 
 def test_an_alias_bomb_is_never_expanded(tmp_path):
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for letter, before in zip("bcdefghij", "abcdefghi"):
+    for letter, before in zip("bcdefghij", "abcdefghi", strict=True):
         lines.append(f"{letter}: &{letter} [" + ",".join([f"*{before}"] * 9) + "]")
     source = write(tmp_path, "\n".join(lines) + "\n")
     assert_refused(tmp_path, source, ":2:8: anchors and aliases (&name, *name) are not allowed")
