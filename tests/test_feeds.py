@@ -55,8 +55,9 @@ def _utc(text: str) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("shipped")
+def exported(tmp_path_factory) -> Path:
+    """The 2026 fixture season exported: an output folder (conftest's `shipped` is a source)."""
+    out = tmp_path_factory.mktemp("exported")
     export(SEASON_2026, out, base_url="https://example.org/ara/")
     return out
 
@@ -76,8 +77,8 @@ def test_hand_computed_instants_agree_with_zoneinfo():
 
 
 class TestIcalJs:
-    def test_combined_feed_matches_the_season_day_by_day(self, shipped):
-        [feed] = icaljs([shipped / "all.ics"])
+    def test_combined_feed_matches_the_season_day_by_day(self, exported):
+        [feed] = icaljs([exported / "all.ics"])
         assert feed["components"] == ["vevent"] * 8
         events = feed["events"]
         for event, (name, first, last, town, state) in zip(events, SEASON, strict=True):
@@ -90,8 +91,8 @@ class TestIcalJs:
             assert event["status"] == "CONFIRMED"
             assert event["sequence"] == 0
 
-    def test_every_file_parses(self, shipped, golden):
-        paths = ics_files(shipped) + ics_files(golden)
+    def test_every_file_parses(self, exported, golden):
+        paths = ics_files(exported) + ics_files(golden)
         parsed = icaljs(paths)
         assert len(parsed) == len(paths)
         for feed in parsed:
@@ -143,13 +144,13 @@ class TestIcalJs:
 class TestStrictIcal:
     """The `ical` package validates every property with pydantic models."""
 
-    def test_every_file_parses(self, shipped, golden):
-        for path in ics_files(shipped) + ics_files(golden):
+    def test_every_file_parses(self, exported, golden):
+        for path in ics_files(exported) + ics_files(golden):
             calendar = IcsCalendarStream.calendar_from_ics(path.read_text(encoding="utf-8"))
             assert calendar.events, path
 
-    def test_days_and_instants(self, shipped, golden):
-        calendar = IcsCalendarStream.calendar_from_ics((shipped / "all.ics").read_text())
+    def test_days_and_instants(self, exported, golden):
+        calendar = IcsCalendarStream.calendar_from_ics((exported / "all.ics").read_text())
         assert [(e.dtstart, e.dtend) for e in calendar.events] == [
             (first, last + timedelta(days=1)) for _, first, last, _, _ in SEASON
         ]
@@ -164,9 +165,9 @@ class TestStrictIcal:
 
 
 class TestVobject:
-    def test_every_file_parses_with_text_intact(self, shipped, golden):
+    def test_every_file_parses_with_text_intact(self, exported, golden):
         season = load(str(GOLDEN / "season.yaml")).latest
-        for path in ics_files(shipped) + ics_files(golden):
+        for path in ics_files(exported) + ics_files(golden):
             [calendar] = list(vobject.readComponents(path.read_text(encoding="utf-8")))
             events = calendar.contents["vevent"]
             assert events
@@ -179,8 +180,8 @@ class TestVobject:
 
 
 class TestIcalendarStrict:
-    def test_lines_are_folded_crlf_and_at_most_75_octets(self, shipped, golden):
-        for path in ics_files(shipped) + ics_files(golden):
+    def test_lines_are_folded_crlf_and_at_most_75_octets(self, exported, golden):
+        for path in ics_files(exported) + ics_files(golden):
             data = path.read_bytes()
             assert data.endswith(b"END:VCALENDAR\r\n")
             assert b"\n" not in data.replace(b"\r\n", b"")
@@ -188,8 +189,8 @@ class TestIcalendarStrict:
                 assert len(line) <= 75, (path, line)
                 line.decode("utf-8")  # folding never splits a character
 
-    def test_calendar_properties(self, shipped):
-        for path in ics_files(shipped):
+    def test_calendar_properties(self, exported):
+        for path in ics_files(exported):
             calendar = icalendar.Calendar.from_ical(path.read_bytes())
             assert calendar["VERSION"] == "2.0"
             assert calendar["CALSCALE"] == "GREGORIAN"
@@ -199,21 +200,22 @@ class TestIcalendarStrict:
             text = path.read_bytes().decode().replace("\r\n ", "")
             refresh = re.search(r"REFRESH-INTERVAL;VALUE=DURATION:(\S+)", text).group(1)
             assert re.search(r"X-PUBLISHED-TTL:(\S+)", text).group(1) == refresh == "PT6H"
-            relative = path.relative_to(shipped).as_posix()
+            relative = path.relative_to(exported).as_posix()
             assert f"SOURCE;VALUE=URI:https://example.org/ara/{relative}\r\n" in text
             assert re.search(r"\r\nCOLOR:[a-z]+\r\n", text)
             assert re.search(r"\r\nX-APPLE-CALENDAR-COLOR:#[0-9A-F]{6}\r\n", text)
 
-    def test_calendar_names_are_distinct(self, shipped):
+    def test_calendar_names_are_distinct(self, exported):
         names = [
-            icalendar.Calendar.from_ical(p.read_bytes())["X-WR-CALNAME"] for p in ics_files(shipped)
+            icalendar.Calendar.from_ical(p.read_bytes())["X-WR-CALNAME"]
+            for p in ics_files(exported)
         ]
         assert len(set(names)) == len(names) == 2 * 16 + 8  # stable, archive, reminders
 
 
 class TestPublishingRules:
-    def test_uids_unique_per_feed_and_identical_events_across_feeds(self, shipped, golden):
-        for folder in (shipped, golden):
+    def test_uids_unique_per_feed_and_identical_events_across_feeds(self, exported, golden):
+        for folder in (exported, golden):
             seen: dict[str, bytes] = {}
             for path in ics_files(folder):
                 blocks = re.findall(rb"BEGIN:VEVENT\r\n.*?END:VEVENT\r\n", path.read_bytes(), re.S)
@@ -242,8 +244,8 @@ class TestPublishingRules:
 
         assert uids(tmp_path / "a") == uids(tmp_path / "b")
 
-    def test_team_feed_carries_its_crews(self, shipped):
-        calendar = icalendar.Calendar.from_ical((shipped / "team" / "mini-jcw.ics").read_bytes())
+    def test_team_feed_carries_its_crews(self, exported):
+        calendar = icalendar.Calendar.from_ical((exported / "team" / "mini-jcw.ics").read_bytes())
         events = calendar.walk("VEVENT")
         assert len(events) == 8
         description = str(events[0]["DESCRIPTION"])
@@ -262,8 +264,8 @@ class TestPublishingRules:
         assert len(club_feed.walk("VEVENT")) == 3
         assert len(feeds["class/open.ics"].entries) == 2
 
-    def test_all_day_events_are_transparent_dates(self, shipped):
-        text = (shipped / "all.ics").read_text()
+    def test_all_day_events_are_transparent_dates(self, exported):
+        text = (exported / "all.ics").read_text()
         assert text.count("DTSTART;VALUE=DATE:") == 8
         assert text.count("DTEND;VALUE=DATE:") == 8
         assert text.count("TRANSP:TRANSPARENT") == 8

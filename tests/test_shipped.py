@@ -1,0 +1,43 @@
+"""The smoke test of the shipped `events.yaml` and the committed `dist/`.
+
+This is the only test that reads them, and it reads no expected value out of them: any
+valid edit of the season followed by `rallycal export` keeps it passing. Every other
+test works on its own fixtures (`support.SEASON_2026`, `tests/fixtures/`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support import ROOT, SHIPPED, snapshot
+
+from rallycal.cli import cli
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """The shipped source and the committed dist/, copied: nothing here writes to the tree."""
+    shutil.copy(SHIPPED, tmp_path / "events.yaml")
+    shutil.copytree(ROOT / "dist", tmp_path / "dist")
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_the_shipped_source_is_valid(copy):
+    code, output = run("check", str(copy / "events.yaml"))
+    assert code == 0, output
+    assert "OK" in output.splitlines()[0]
+
+
+def test_the_committed_dist_is_what_the_shipped_source_exports_to(copy):
+    before = snapshot(copy / "dist")
+    code, output = run("export", str(copy / "events.yaml"), "--out", str(copy / "dist"), "--check")
+    assert code == 0, f"dist/ is stale: run `rallycal export` and commit dist/\n{output}"
+    assert snapshot(copy / "dist") == before  # --check writes nothing
