@@ -135,6 +135,7 @@ def assert_every_file_old_or_new(out: Path, old: dict[str, bytes], new: dict[str
             assert icalendar.Calendar.from_ical(data).walk("VEVENT"), path
 
 
+@pytest.mark.slow
 def test_killed_exports_leave_each_file_old_or_new_and_the_next_run_completes(
     tmp_path, sources, published
 ):
@@ -162,6 +163,7 @@ def test_killed_exports_leave_each_file_old_or_new_and_the_next_run_completes(
     assert min(reached) < steps // 2 < max(reached), reached
 
 
+@pytest.mark.slow
 def test_two_racing_exports_end_with_the_folder_of_one_of_them(tmp_path, sources, published):
     out = tmp_path / "dist"
     shutil.copytree(published["a_folder"], out)

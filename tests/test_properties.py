@@ -476,6 +476,7 @@ def invalid_items(season: Generated) -> dict[int, str]:
     return found
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(season=seasons())
@@ -564,6 +565,7 @@ def mutated(draw) -> bytes:
     return b"\n".join(lines)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=mutated())

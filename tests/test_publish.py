@@ -113,6 +113,7 @@ def published(tmp_path: Path, text: str) -> tuple[Path, dict[str, bytes]]:
     return out, snapshot(out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", STEPS, ids=STEPS.keys())
 def test_every_failing_file_operation_leaves_the_folder_byte_for_byte(
     tmp_path, monkeypatch, durability, step
