@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from rallycal.colors import CSS_COLORS
 from rallycal.errors import RallycalError, SourceError
 from rallycal.model import Season
 from rallycal.source import ALIASES, ID_RULE, MAX_BYTES, load, parse
@@ -768,16 +767,6 @@ def test_teams_may_be_left_out():
 
 
 # -- colours -----------------------------------------------------------------------------
-
-
-def test_css_colors_match_webcolors():
-    webcolors = pytest.importorskip(
-        "webcolors", reason="webcolors is not installed (pip install -e '.[test]')"
-    )
-    expected = {name: webcolors.name_to_hex(name, "css3") for name in webcolors.names("css3")}
-    expected["rebeccapurple"] = "#663399"  # CSS Color 4 added it; webcolors' css3 list has not
-    assert expected == CSS_COLORS
-    assert len(CSS_COLORS) == 148
 
 
 def test_color_is_case_insensitive_and_stored_lower_case():
