@@ -14,9 +14,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "events.yaml"  # only the smoke test reads it: edits to it never break a test
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SEASON_2026 = FIXTURES / "seasons" / "ara-2026.yaml"  # the 2026 season
-SEASON_2026_ONE_LAYOUT = FIXTURES / "seasons" / "ara-2026-one-season.yaml"  # as it was written
-GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
+
+
+def fixture(name: str) -> Path:
+    """The file `tests/fixtures/<name>` ("seasons/ara-2026.yaml"): the one way tests name
+    a fixture file, so a missing or misspelt one fails here, by name."""
+    path = FIXTURES / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no fixture file {name!r} in {FIXTURES}")
+    return path
+
+
+SEASON_2026 = fixture("seasons/ara-2026.yaml")  # the 2026 season
+SEASON_2026_ONE_LAYOUT = fixture("seasons/ara-2026-one-season.yaml")  # as it was written
+GOLDEN = FIXTURES / "golden"  # golden/season.yaml and the feeds it exports to, in expected/
+GOLDEN_SEASON = fixture("golden/season.yaml")
 ICALJS = Path(__file__).resolve().parent / "js"
 EPOCH = 1767225600  # 2026-01-01T00:00:00Z
 
