@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from support import copy_source
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -18,8 +17,7 @@ def _render_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture
-def shipped(tmp_path: Path) -> Path:
-    """A season file named events.yaml in a folder of its own: the 2026 fixture season."""
-    target = tmp_path / "events.yaml"
-    target.write_bytes((ROOT / "tests" / "fixtures" / "seasons" / "ara-2026.yaml").read_bytes())
-    return target
+def season_2026(tmp_path: Path) -> Path:
+    """The 2026 fixture season (tests/fixtures/seasons/ara-2026.yaml), copied as events.yaml
+    into a folder of its own."""
+    return copy_source(tmp_path)

@@ -15,7 +15,7 @@ from rallycal.cli import cli
 from rallycal.source import parse
 from rallycal.summary import season_summary
 
-SHIPPED_CHECK = """\
+SEASON_2026_CHECK = """\
 events.yaml: OK, the 2026 season: 8 rounds, 4 classes, 3 teams
 The stable feeds (all.ics, class/, team/, round/) carry the 2026 season;
 each season is also kept whole in its archive (2026/).
@@ -79,16 +79,16 @@ def in_tmp(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
-def test_check_shipped_source(shipped, monkeypatch):
-    monkeypatch.chdir(shipped.parent)
+def test_check_the_2026_season(season_2026, monkeypatch):
+    monkeypatch.chdir(season_2026.parent)
     result = CliRunner().invoke(cli, ["check", "--today", "2026-03-01"])
     assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout == SHIPPED_CHECK
+    assert result.stdout == SEASON_2026_CHECK
 
 
-def test_check_names_the_file_as_given(shipped, in_tmp):
+def test_check_names_the_file_as_given(season_2026, in_tmp):
     (in_tmp / "data").mkdir()
-    shutil.copy(shipped, in_tmp / "data" / "season.yaml")
+    shutil.copy(season_2026, in_tmp / "data" / "season.yaml")
     result = CliRunner().invoke(cli, ["check", "data/season.yaml"])
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == (
@@ -167,12 +167,12 @@ def installed_script() -> str:
     return found
 
 
-def test_installed_script(shipped):
+def test_installed_script(season_2026):
     done = subprocess.run([installed_script(), "check", "events.yaml", "--today", "2026-03-01"],
-                          cwd=shipped.parent,
+                          cwd=season_2026.parent,
                           capture_output=True, text=True, timeout=60, check=False)
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout == SHIPPED_CHECK
+    assert done.stdout == SEASON_2026_CHECK
 
 
 def test_python_m_rallycal_check(in_tmp):

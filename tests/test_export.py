@@ -28,7 +28,7 @@ ROUND_IDS = [
 ]
 
 
-def test_export_writes_every_feed_of_the_shipped_season(tmp_path):
+def test_export_writes_every_feed_of_the_2026_season(tmp_path):
     outcome = export(SEASON_2026, tmp_path / "out")
     files = snapshot(tmp_path / "out")
     assert "all.ics" in files and "feeds.json" in files and "index.html" in files

@@ -56,7 +56,7 @@ def _utc(text: str) -> datetime:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> Path:
-    """The 2026 fixture season exported: an output folder (conftest's `shipped` is a source)."""
+    """The 2026 fixture season exported: an output folder (conftest's `season_2026` is a source)."""
     out = tmp_path_factory.mktemp("exported")
     export(SEASON_2026, out, base_url="https://example.org/ara/")
     return out

@@ -32,7 +32,7 @@ def prop(block: bytes, name: str) -> str:
 
 
 class Edits:
-    """A copy of the shipped source, edited step by step and exported into one folder."""
+    """A copy of the 2026 fixture season, edited step by step and exported into one folder."""
 
     def __init__(self, tmp_path: Path):
         self.source = copy_source(tmp_path)

@@ -169,9 +169,9 @@ def read(reader: Path, paths: list[Path]) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
-    """Fresh exports of the shipped season and the golden one."""
+    """Fresh exports of the 2026 fixture season and the golden one."""
     folders = {}
-    for name, source in (("shipped", SEASON_2026), ("golden", GOLDEN / "season.yaml")):
+    for name, source in (("season-2026", SEASON_2026), ("golden", GOLDEN / "season.yaml")):
         folders[name] = tmp_path_factory.mktemp(name)
         export(source, folders[name])
     return folders

@@ -33,17 +33,17 @@ def marked(output: str) -> list[str]:
         ("2026-04-20", "R4", "next, in 52 days", "Next, in 52 days: R4 Southern Ohio Forest Rally"),
     ],
 )
-def test_the_next_round_is_marked_with_the_days_until_it(shipped, today, row, note, last_line):
-    result = run(str(shipped), "--today", today)
+def test_the_next_round_is_marked_with_the_days_until_it(season_2026, today, row, note, last_line):
+    result = run(str(season_2026), "--today", today)
     assert result.exit_code == 0, result.output
     (line,) = marked(result.output)
     assert line.split()[1] == row and line.endswith(f"<- {note}")
     assert result.output.splitlines()[-1].startswith(last_line + " (")
 
 
-def test_every_round_with_its_days_place_status_and_classes(shipped):
-    season = load(shipped).latest
-    result = run(str(shipped), "--today", "2026-03-01")
+def test_every_round_with_its_days_place_status_and_classes(season_2026):
+    season = load(season_2026).latest
+    result = run(str(season_2026), "--today", "2026-03-01")
     lines = result.output.splitlines()
     assert lines[0] == "American Rally Association National Championship 2026: 8 rounds"
     rows = lines[2:10]
@@ -70,7 +70,7 @@ def test_a_round_without_every_class_lists_its_classes(tmp_path):
     assert row.endswith("L4WD O2WD")
 
 
-def test_a_cancelled_round_is_listed_but_never_next(shipped, tmp_path):
+def test_a_cancelled_round_is_listed_but_never_next(season_2026, tmp_path):
     source = copy_source(tmp_path)
     text = source.read_text()
     text = text.replace(
@@ -93,8 +93,8 @@ def test_a_cancelled_round_is_listed_but_never_next(shipped, tmp_path):
     assert data["next"]["round"] == "southern-ohio-forest"
 
 
-def test_after_the_last_round_nothing_is_marked(shipped):
-    result = run(str(shipped), "--today", "2026-10-11")
+def test_after_the_last_round_nothing_is_marked(season_2026):
+    result = run(str(season_2026), "--today", "2026-10-11")
     assert result.exit_code == 0
     assert marked(result.output) == []
     assert result.output.splitlines()[-1] == (
@@ -102,8 +102,8 @@ def test_after_the_last_round_nothing_is_marked(shipped):
     )
 
 
-def test_json(shipped):
-    result = run(str(shipped), "--today", "2026-03-01", "--json")
+def test_json(season_2026):
+    result = run(str(season_2026), "--today", "2026-03-01", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["today"] == "2026-03-01"
@@ -133,18 +133,18 @@ def test_json(shipped):
         "next": False,
         "days_until": -23,
     }
-    after = json.loads(run(str(shipped), "--today", "2027-01-01", "--json").stdout)
+    after = json.loads(run(str(season_2026), "--today", "2027-01-01", "--json").stdout)
     assert after["next"] is None and not any(r["next"] for r in after["rounds"])
 
 
-def test_today_defaults_to_the_real_date(shipped):
+def test_today_defaults_to_the_real_date(season_2026):
     before = date.today().isoformat()
-    data = json.loads(run(str(shipped), "--json").stdout)
+    data = json.loads(run(str(season_2026), "--json").stdout)
     assert data["today"] in {before, date.today().isoformat()}
 
 
-def test_a_bad_day_is_a_usage_error(shipped):
-    result = run(str(shipped), "--today", "1 March")
+def test_a_bad_day_is_a_usage_error(season_2026):
+    result = run(str(season_2026), "--today", "1 March")
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output or "%Y-%m-%d" in result.output
 

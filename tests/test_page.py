@@ -96,7 +96,7 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> tuple[Page, list[dict], Path]:
-    """The shipped season exported with a base URL: its page, its manifest's feeds, the folder."""
+    """The 2026 fixture season exported with a base URL: its page, manifest feeds, folder."""
     tmp = tmp_path_factory.mktemp("published")
     out = tmp / "dist"
     export(copy_source(tmp), out, base_url=BASE_URL)
@@ -106,7 +106,7 @@ def published(tmp_path_factory) -> tuple[Page, list[dict], Path]:
 
 @pytest.fixture(scope="module")
 def unpublished(tmp_path_factory) -> tuple[Page, list[dict], Path]:
-    """The shipped season exported without a base URL."""
+    """The 2026 fixture season exported without a base URL."""
     tmp = tmp_path_factory.mktemp("unpublished")
     out = tmp / "dist"
     export(copy_source(tmp), out)
@@ -222,8 +222,8 @@ def test_the_page_is_a_document_for_people(published):
             assert labels, attributes
 
 
-def test_the_season_at_a_glance(shipped):
-    season = load(shipped).latest
+def test_the_season_at_a_glance(season_2026):
+    season = load(season_2026).latest
     page = Page(index_page(season, _shown(season)))
     text = " ".join(" ".join(page.text).split())
     for round_ in season.rounds:
@@ -238,9 +238,9 @@ def test_the_season_at_a_glance(shipped):
     assert "Fri 17 – Sun 19 Apr 2026 Shelton, Washington, United States" in text
 
 
-def test_only_rounds_going_ahead_can_be_marked_next(shipped):
+def test_only_rounds_going_ahead_can_be_marked_next(season_2026):
     season = with_rounds(
-        load(shipped).latest,
+        load(season_2026).latest,
         {1: {"status": "cancelled"}, 2: {"status": "postponed"}, 3: {"status": "tentative"}},
     )
     page = Page(index_page(season, _shown(season)))
@@ -294,9 +294,9 @@ def test_hostile_names_never_become_markup():
     assert parse_qs(urlsplit(title["href"]).query)["name"] == [HOSTILE["series_short"]]
 
 
-def test_links_to_web_pages_must_be_http(shipped):
+def test_links_to_web_pages_must_be_http(season_2026):
     season = with_rounds(
-        load(shipped).latest,
+        load(season_2026).latest,
         {
             0: {"url": "javascript:alert(1)"},
             1: {"url": "data:text/html,<script>alert(1)</script>"},

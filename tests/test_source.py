@@ -842,7 +842,7 @@ def test_too_many_problems():
     assert "events.yaml:200:1: stopped after 200 problems; fix these and check again" in found
 
 
-# -- many problems at once, and the shipped file --------------------------------------------
+# -- many problems at once, and the 2026 fixture --------------------------------------------
 
 
 def test_every_problem_is_reported_sorted():
@@ -851,9 +851,8 @@ def test_every_problem_is_reported_sorted():
     assert found == sorted(found, key=lambda line: tuple(map(int, line.split(":")[1:3])))
 
 
-def test_shipped_source_is_valid(shipped):
-    """A smoke test only: the shipped file's facts are the maintainers' to edit."""
-    championship = load(shipped)
+def test_the_2026_fixture_season_loads(season_2026):
+    championship = load(season_2026)
     years = [season.year for season in championship.seasons]
     assert years == sorted(years) and all(season.rounds for season in championship.seasons)
 
