@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from seasons import season_source
-from support import ROOT, copy_source, export, require
+from support import ROOT, copy_source, export, fixture, require
 
 from rallycal.feeds import plan
 from rallycal.model import Championship
@@ -41,9 +41,9 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
-FIXTURE = ROOT / "tests" / "fixtures" / "page" / "season.yaml"
+FIXTURE = fixture("page/season.yaml")
 FIXTURE_PAGE = "https://feeds.example.org/demo/index.html"
-SEASONS = ROOT / "tests" / "fixtures" / "page" / "seasons.yaml"
+SEASONS = fixture("page/seasons.yaml")
 CHANGES = (
     Change(datetime(2026, 3, 2, 18, 5), "Coastal Rally is postponed."),
     Change(datetime(2026, 2, 20, 9), "Spring Forest Rally moved from Fri 30 Jan to Fri 6 Feb."),

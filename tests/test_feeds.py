@@ -15,7 +15,7 @@ import icalendar
 import pytest
 import vobject
 from ical.calendar_stream import IcsCalendarStream
-from support import GOLDEN, SEASON_2026, export, icaljs, ics_files, snapshot
+from support import GOLDEN_SEASON, SEASON_2026, export, icaljs, ics_files, snapshot
 
 from rallycal.feeds import plan
 from rallycal.model import Championship
@@ -65,7 +65,7 @@ def exported(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def golden(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("golden")
-    export(GOLDEN / "season.yaml", out)
+    export(GOLDEN_SEASON, out)
     return out
 
 
@@ -115,7 +115,7 @@ class TestIcalJs:
         }
 
     def test_text_round_trips(self, golden):
-        season = load(str(GOLDEN / "season.yaml")).latest
+        season = load(str(GOLDEN_SEASON)).latest
         [feed] = icaljs([golden / "round" / "winter.ics"])
         event = feed["events"][0]
         winter = season.round("winter")
@@ -166,7 +166,7 @@ class TestStrictIcal:
 
 class TestVobject:
     def test_every_file_parses_with_text_intact(self, exported, golden):
-        season = load(str(GOLDEN / "season.yaml")).latest
+        season = load(str(GOLDEN_SEASON)).latest
         for path in ics_files(exported) + ics_files(golden):
             [calendar] = list(vobject.readComponents(path.read_text(encoding="utf-8")))
             events = calendar.contents["vevent"]
@@ -256,7 +256,7 @@ class TestPublishingRules:
         assert "LAP Motorsports" in description
 
     def test_class_feeds_hold_the_rounds_each_class_runs(self, golden):
-        season = load(str(GOLDEN / "season.yaml")).latest
+        season = load(str(GOLDEN_SEASON)).latest
         feeds = {f.path: f for f in plan(Championship.of(season))}
         open_feed = icalendar.Calendar.from_ical((golden / "class" / "open.ics").read_bytes())
         club_feed = icalendar.Calendar.from_ical((golden / "class" / "club.ics").read_bytes())

@@ -11,12 +11,12 @@ import sys
 import zoneinfo
 from pathlib import Path
 
-from support import EPOCH, copy_source, export, snapshot
+from support import EPOCH, GOLDEN_SEASON, copy_source, export, snapshot
 
 import rallycal
 from rallycal.fingerprint import fingerprint, package_files, zone_data
 
-SEASON = Path(__file__).parent / "fixtures" / "golden" / "season.yaml"
+SEASON = GOLDEN_SEASON
 SRC = Path(rallycal.__file__).resolve().parent.parent
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 
-from support import GOLDEN, export, snapshot
+from support import GOLDEN, GOLDEN_SEASON, export, snapshot
 
 EXPECTED = GOLDEN / "expected"
 
 
 def test_fixture_season_feeds_are_byte_for_byte_the_reviewed_ones(tmp_path):
-    export(GOLDEN / "season.yaml", tmp_path)
+    export(GOLDEN_SEASON, tmp_path)
     feeds = {path: data for path, data in snapshot(tmp_path).items() if path.endswith(".ics")}
     if os.environ.get("RALLYCAL_UPDATE_GOLDEN"):
         shutil.rmtree(EXPECTED, ignore_errors=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import EPOCH, copy_source, export, icaljs, ics_files, snapshot
+from support import EPOCH, GOLDEN_SEASON, copy_source, export, icaljs, ics_files, snapshot
 
 from rallycal.cli import cli
 from rallycal.errors import RemovalRefused
@@ -272,7 +272,7 @@ def _report(outcome) -> list[str]:
 
 # -- the feeds are the record: no manifest, a damaged one, a damaged feed --------------
 
-SEASON = Path(__file__).parent / "fixtures" / "golden" / "season.yaml"
+SEASON = GOLDEN_SEASON
 
 
 class Record:

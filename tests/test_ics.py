@@ -21,7 +21,7 @@ from icalendar import Event, vDuration, vGeo
 from icalendar.parser.parameter import Parameters
 from icalendar.parser.string import _foldline
 from seasons import TEXT_FIELDS, season_source
-from support import EPOCH, GOLDEN, ROOT, SEASON_2026, export, snapshot
+from support import EPOCH, GOLDEN_SEASON, ROOT, SEASON_2026, export, snapshot
 
 from rallycal import ics, rfc5545
 from rallycal.errors import SourceError
@@ -70,7 +70,7 @@ def assert_same_feeds(season: Season) -> int:
 
 
 def test_fixture_seasons_are_written_as_icalendar_writes_them():
-    for path in [GOLDEN / "season.yaml", SEASON_2026]:
+    for path in [GOLDEN_SEASON, SEASON_2026]:
         season = parse(path.read_bytes(), str(path)).latest
         assert assert_same_feeds(season) > 10
 
@@ -173,7 +173,7 @@ def test_generated_seasons_match_icalendar(values):
 
 
 def test_event_bodies_unfold_to_the_lines_history_compares():
-    season = parse((GOLDEN / "season.yaml").read_bytes(), "season.yaml").latest
+    season = parse((GOLDEN_SEASON).read_bytes(), "season.yaml").latest
     for feed in plan(Championship.of(season)):
         for entry in feed.entries:
             body = ics.event_body(season, entry)

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import GOLDEN, SEASON_2026, export, ics_files, require
+from support import GOLDEN_SEASON, SEASON_2026, export, ics_files, require
 
 READER = r"""
 #include <libical/ical.h>
@@ -171,7 +171,7 @@ def read(reader: Path, paths: list[Path]) -> dict[str, dict]:
 def exports(tmp_path_factory) -> dict[str, Path]:
     """Fresh exports of the 2026 fixture season and the golden one."""
     folders = {}
-    for name, source in (("season-2026", SEASON_2026), ("golden", GOLDEN / "season.yaml")):
+    for name, source in (("season-2026", SEASON_2026), ("golden", GOLDEN_SEASON)):
         folders[name] = tmp_path_factory.mktemp(name)
         export(source, folders[name])
     return folders

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from seasons import season_source
-from support import copy_source, export
+from support import copy_source, export, fixture
 
 from rallycal.feeds import plan, round_uid
 from rallycal.model import Championship, Season
@@ -347,7 +347,7 @@ def test_style_and_script_are_the_package_files_inlined(published):
 
 
 # The page's own fixture season: twelve rounds, every status, class subsets, a base URL.
-FIXTURE = Path(__file__).parent / "fixtures" / "page" / "season.yaml"
+FIXTURE = fixture("page/season.yaml")
 FIXTURE_BASE = "https://feeds.example.org/demo/"
 
 
@@ -530,7 +530,7 @@ def test_reminders_linked_per_feed_with_an_honest_note_only_when_given():
     assert "download" in attributes and text.startswith("Download with reminders")
 
 
-SEASONS = Path(__file__).parent / "fixtures" / "page" / "seasons.yaml"
+SEASONS = fixture("page/seasons.yaml")
 
 
 def test_seasons_in_the_window_newest_first_and_every_earlier_archive_linked():

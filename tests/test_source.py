@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from support import fixture
 
 from rallycal.errors import RallycalError, SourceError
 from rallycal.model import Season
@@ -17,7 +18,6 @@ from rallycal.source import ALIASES, ID_RULE, MAX_BYTES, load, parse
 # loaded machine and still catches work that grows without bound (a hang, an expansion).
 GENEROUS = 20
 
-FIXTURES = Path(__file__).parent / "fixtures" / "source"
 
 # A small valid source; tests change one thing in it. Line numbers are noted where
 # tests point at them.
@@ -846,8 +846,8 @@ def test_too_many_problems():
 
 
 def test_every_problem_is_reported_sorted():
-    found = problems((FIXTURES / "many-problems.yaml").read_bytes())
-    assert found == (FIXTURES / "many-problems.txt").read_text(encoding="utf-8").splitlines()
+    found = problems((fixture("source/many-problems.yaml")).read_bytes())
+    assert found == (fixture("source/many-problems.txt")).read_text(encoding="utf-8").splitlines()
     assert found == sorted(found, key=lambda line: tuple(map(int, line.split(":")[1:3])))
 
 
@@ -907,9 +907,9 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 
 @pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("fixture", ["two-seasons.yaml", "../golden/season.yaml"])
-def test_mutations_never_raise_anything_else(fixture, seed):
-    original = (FIXTURES / fixture).read_bytes()
+@pytest.mark.parametrize("name", ["source/two-seasons.yaml", "golden/season.yaml"])
+def test_mutations_never_raise_anything_else(name, seed):
+    original = fixture(name).read_bytes()
     rng = random.Random(seed)
     for _ in range(40):
         data = original
@@ -928,7 +928,7 @@ def test_pure_python_parser_reads_the_same(monkeypatch):
     """Without libyaml, PyYAML's own parser gives the same season and the same positions."""
     import rallycal.source.reader
 
-    valid = (FIXTURES / "two-seasons.yaml").read_bytes()
+    valid = (fixture("source/two-seasons.yaml")).read_bytes()
     broken = edit(("  - id: sno-drift", "  - id: Sno-Drift"),
                   ("timezone: America/Detroit", "timezone: America/Detriot"))
     tab = "series:\n\tid: ara\n"

@@ -4,16 +4,13 @@ that name the season."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
-from support import GOLDEN, export, snapshot
+from support import GOLDEN_SEASON, export, fixture, snapshot
 
 from rallycal.errors import SourceError
 from rallycal.model import DEFAULT_WINDOW, Championship, Venue
 from rallycal.source import load, parse
-
-FIXTURES = Path(__file__).parent / "fixtures" / "source"
 
 SERIES = "series: {id: demo, name: Demo, short: DRS}\n"
 ROUND = (
@@ -41,7 +38,7 @@ def problems(*blocks: str, series: str = SERIES, text: str | None = None) -> lis
 
 
 def test_two_seasons():
-    c = load(FIXTURES / "two-seasons.yaml")
+    c = load(fixture("source/two-seasons.yaml"))
     assert [s.year for s in c.seasons] == [2026, 2027]
     assert c.window == DEFAULT_WINDOW == 2
     first, second = c.seasons
@@ -62,7 +59,7 @@ def test_two_seasons():
 
 
 def test_three_seasons_and_the_window():
-    c = load(FIXTURES / "three-seasons.yaml")
+    c = load(fixture("source/three-seasons.yaml"))
     assert [s.year for s in c.seasons] == [2025, 2026, 2027]
     assert [s.year for s in c.in_window] == [2026, 2027]
     assert [k.id for k in c.seasons[0].classes] == ["open"]
@@ -87,12 +84,12 @@ def test_window_must_be_a_count_of_seasons(value):
 
 
 def test_the_one_season_layout_gives_the_same_model_and_the_same_feeds(tmp_path):
-    old = load(GOLDEN / "season.yaml")
-    new = load(FIXTURES / "golden-seasons.yaml")
+    old = load(GOLDEN_SEASON)
+    new = load(fixture("source/golden-seasons.yaml"))
     assert old == new
     assert len(new.seasons) == 1
-    export(GOLDEN / "season.yaml", tmp_path / "old")
-    export(FIXTURES / "golden-seasons.yaml", tmp_path / "new")
+    export(GOLDEN_SEASON, tmp_path / "old")
+    export(fixture("source/golden-seasons.yaml"), tmp_path / "new")
     before, after = snapshot(tmp_path / "old"), snapshot(tmp_path / "new")
     before.pop("feeds.json")  # its fingerprint covers the source's bytes
     after.pop("feeds.json")
