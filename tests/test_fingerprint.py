@@ -11,6 +11,7 @@ import sys
 import zoneinfo
 from pathlib import Path
 
+import pytest
 from support import EPOCH, GOLDEN_SEASON, copy_source, export, snapshot
 
 import rallycal
@@ -78,6 +79,7 @@ def rallycal_command(*args: str, tzpath: Path | None = None) -> subprocess.Compl
     )
 
 
+@pytest.mark.slow
 def test_after_a_time_zone_database_change_export_then_check_agree(tmp_path):
     source = copy_source(tmp_path, SEASON)
     out = tmp_path / "dist"

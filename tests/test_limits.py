@@ -162,7 +162,6 @@ def test_did_you_mean_against_every_time_zone(tmp_path):
     assert_refused(tmp_path, source, "is not an IANA time zone")
 
 
-@pytest.mark.slow
 def test_many_teams_in_every_round_stop_before_the_export_builds(tmp_path):
     """`rounds: all` in 400 teams over 2,000 rounds: 300 KB of source, over a million events."""
     rounds = "".join(
