@@ -233,7 +233,7 @@ def test_the_benchmark_floor_writes_the_export_s_feeds(tmp_path, monkeypatch):
 
 
 def test_reminders_are_alarms_the_evening_before_and_a_week_before():
-    season = parse((GOLDEN / "season.yaml").read_bytes(), "season.yaml").latest
+    season = parse(GOLDEN_SEASON.read_bytes(), "season.yaml").latest
     feeds = {feed.path: feed for feed in plan(Championship.of(season))}
     by_round = {e.round.id: e for e in feeds["reminders/all.ics"].entries}
     alarms = ics.alarms(season, by_round["winter"])
