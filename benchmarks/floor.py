@@ -134,6 +134,19 @@ def _fold(line: str) -> str:
     return b"\r\n ".join(parts).decode()
 
 
+def _value(value: Any) -> str:
+    """An alarm's value: TEXT, or a DURATION such as -PT6H or -P6DT6H."""
+    if not isinstance(value, timedelta):
+        return _text(value)
+    sign, value = ("-", -value) if value.days < 0 else ("", value)
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    clock = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S"))
+                    if n or (unit == "M" and hours and seconds))
+    days = f"{value.days}D" if value.days or not clock else ""
+    return f"{sign}P{days}{'T' + clock if clock else ''}"
+
+
 def _day(value: date) -> str:
     return f"{value.year:04}{value.month:02}{value.day:02}"
 
@@ -149,8 +162,9 @@ def floor_event(entry: Entry, stamp: str) -> str:
         end = f"DTEND;VALUE=DATE:{_day(round_.last_day + timedelta(days=1))}"
     else:
         start, end = f"DTSTART:{_utc(item.start)}", f"DTEND:{_utc(item.end)}"
-    place = _text(venue.place)
-    title = venue.place.replace("^", "^^").replace('"', "^'").replace("\n", "^n")
+    where = ics.location(venue)
+    place = _text(where)
+    title = where.replace("^", "^^").replace('"', "^'").replace("\n", "^n")
     link = ics.event_url(season, round_)
     lines = [
         "BEGIN:VEVENT", "SEQUENCE:0", f"DTSTAMP:{stamp}", f"LAST-MODIFIED:{stamp}",
@@ -162,8 +176,13 @@ def floor_event(entry: Entry, stamp: str) -> str:
         *([f"URL;VALUE=URI:{link}"] if link else []),
         f'X-APPLE-STRUCTURED-LOCATION;VALUE=URI;X-APPLE-RADIUS={ics.APPLE_LOCATION_RADIUS};'
         f'X-TITLE="{title}":geo:{venue.latitude},{venue.longitude}',
-        "END:VEVENT",
+        "X-MICROSOFT-CDO-BUSYSTATUS:FREE",
     ]
+    for alarm in ics.alarms(season, entry):
+        lines.append("BEGIN:VALARM")
+        lines += [f"{name}:{_value(value)}" for name, value, _ in sorted(alarm)]
+        lines.append("END:VALARM")
+    lines.append("END:VEVENT")
     return "".join([_fold(line) + "\r\n" for line in lines])
 
 
@@ -212,7 +231,7 @@ def _files(championship: Championship, event: Callable[[Entry], Any],
 
 def icalendar_files(championship: Championship, now: datetime) -> dict[str, bytes]:
     """The same feeds, each event and calendar serialised once by icalendar."""
-    from icalendar import Calendar, Event, vCategory, vDDDTypes, vDuration, vText
+    from icalendar import Alarm, Calendar, Event, vCategory, vDDDTypes, vDuration, vText
 
     class Text(vText):  # rallycal's TEXT escaping, as the reference in tests/ has it
         def to_ical(self) -> bytes:
@@ -235,7 +254,10 @@ def icalendar_files(championship: Championship, now: datetime) -> dict[str, byte
     stamp = ics.Stamp(0, now).lines()
 
     def event(entry: Entry) -> bytes:
-        body = add(Event(), ics.event_properties(entry.season, entry)).to_ical()
+        made = add(Event(), ics.event_properties(entry.season, entry))
+        for alarm in ics.alarms(entry.season, entry):
+            made.add_component(add(Alarm(), alarm))
+        body = made.to_ical()
         return b"BEGIN:VEVENT\r\n" + stamp + body[len(b"BEGIN:VEVENT\r\n"):]
 
     def calendar(feed: Feed, events: list[bytes]) -> bytes:
@@ -249,7 +271,12 @@ def icalendar_files(championship: Championship, now: datetime) -> dict[str, byte
 
 def ics_py_files(championship: Championship, now: datetime) -> dict[str, bytes]:
     """The same events in the same feeds, written by ics-py (its own format)."""
+    import warnings
+
     import ics as ics_py
+    from ics.alarm import DisplayAlarm
+
+    warnings.simplefilter("ignore", FutureWarning)  # ics-py 0.7 warns about its own str()
 
     def event(entry: Entry) -> Any:
         season, round_, item, venue = entry.season, entry.round, entry.item, entry.round.venue
@@ -257,13 +284,17 @@ def ics_py_files(championship: Championship, now: datetime) -> dict[str, bytes]:
             name=ics.summary(season, entry), uid=entry.uid,
             begin=item.start if item else round_.first_day.isoformat(),
             end=item.end if item else round_.last_day.isoformat(),  # make_all_day adds a day
-            description=ics.description(season, entry), location=venue.place,
+            description=ics.description(season, entry), location=ics.location(venue),
             url=ics.event_url(season, round_), categories=set(ics.categories(season, entry)),
             status=ics.ICAL_STATUS[round_.status], geo=(venue.latitude, venue.longitude),
             transparent=True, created=now, last_modified=now,
         )
         if item is None:
             made.make_all_day()
+        for alarm in ics.alarms(season, entry):
+            values = {name: value for name, value, _ in alarm}
+            made.alarms.append(DisplayAlarm(trigger=values["TRIGGER"],
+                                            display_text=values["DESCRIPTION"]))
         return made
 
     def calendar(feed: Feed, events: list[Any]) -> bytes:
