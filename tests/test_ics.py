@@ -258,7 +258,7 @@ def test_reminders_are_alarms_the_evening_before_and_a_week_before():
 
 def _golden_entries() -> tuple[Season, dict[str, dict[str, Entry]]]:
     """The golden season, and each feed's entries by round id (schedule items left out)."""
-    season = parse((GOLDEN / "season.yaml").read_bytes(), "season.yaml").latest
+    season = parse(GOLDEN_SEASON.read_bytes(), "season.yaml").latest
     feeds = {
         feed.path: {e.round.id: e for e in feed.entries if e.item is None}
         for feed in plan(Championship.of(season)) if feed.season is None
