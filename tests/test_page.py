@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from seasons import season_source
-from support import copy_source, export, fixture
+from support import EPOCH, copy_source, export, fixture
 
 from rallycal.feeds import plan, round_uid
 from rallycal.model import Championship, Season
@@ -577,3 +577,27 @@ def test_the_page_says_what_a_new_season_does_to_the_calendars():
     single = render(fixture_season())
     assert "on this page once a newer season arrives" in " ".join(single.text)
     assert not [a for t, a in single.elements if a.get("id") == "archives"]
+
+
+def test_a_moved_round_is_rescheduled_for_search_engines_and_stays_so(tmp_path):
+    source, out = copy_source(tmp_path), tmp_path / "dist"
+    export(source, out)
+    uid = "ara.2026.olympus@rallycal"
+
+    def olympus() -> dict:
+        page = Page((out / "index.html").read_bytes())
+        return next(e for e in json_ld(page) if e["identifier"] == uid)
+
+    assert olympus()["eventStatus"] == "https://schema.org/EventScheduled"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("first_day: 2026-04-17", "first_day: 2026-04-18"))
+    export(source, out, seconds=EPOCH + 3600)
+    moved = olympus()
+    assert moved["eventStatus"] == "https://schema.org/EventRescheduled"
+    assert (moved["previousStartDate"], moved["startDate"]) == ("2026-04-17", "2026-04-18")
+    page = (out / "index.html").read_bytes()
+    export(source, out, seconds=EPOCH + 7200)  # nothing changed: the page says the same
+    assert (out / "index.html").read_bytes() == page
+    (out / "feeds.json").unlink()  # and it is read from the page, not the manifest
+    export(source, out, seconds=EPOCH + 7200)
+    assert (out / "index.html").read_bytes() == page

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from rallycal import ics
 from rallycal.cache import CALENDAR_END, Digests, FeedRecord, Record, Reuse
-from rallycal.feeds import MANIFEST, PAGE, Entry, Feed, plain_uid, plan, subject_of
+from rallycal.feeds import MANIFEST, PAGE, Entry, Feed, plain_uid, plan, round_uid, subject_of
 from rallycal.fingerprint import zones
 from rallycal.history import (
     MAX_SEQUENCE,
@@ -29,6 +29,7 @@ from rallycal.history import (
 from rallycal.manifest import PublishedFeed, manifest, published_feeds
 from rallycal.model import Championship
 from rallycal.page import index_page
+from rallycal.page.metadata import rescheduled
 
 ChangeKind = Literal["added", "changed", "removed", "archived"]
 
@@ -133,7 +134,8 @@ class Builder:
             output = self._feed(feed, in_feeds, uses, shared)
             result.digests[feed.path] = output.sha256
             yield output
-        yield self._made(PAGE, index_page(championship, result.feeds))
+        starts = previous_starts(championship, self.previous)
+        yield self._made(PAGE, index_page(championship, result.feeds, previous_starts=starts))
         result.published = published_feeds(
             championship, result.feeds, result.digests, self.previous.manifest, self.now
         )
@@ -271,6 +273,34 @@ def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str
         for uid in uids:
             if uid not in planned[path] and not lives_in(uid):
                 result.removals.append(Removal(path, uid, _title(previous.events[uid])))
+
+
+def previous_starts(championship: Championship, previous: Publication) -> dict[str, date]:
+    """Each moved round's first day before it moved, by UID, for search engines.
+
+    A round whose first day differs from its last published one has just moved; one
+    the last page already called rescheduled, to the day it still has, stays so.
+    """
+    kept = rescheduled(previous.page) if previous.page else {}
+    starts: dict[str, date] = {}
+    for season in championship.seasons:
+        for round_ in season.rounds:
+            uid = round_uid(season, round_)
+            old = previous.events.get(uid)
+            before = _first_day(old.value("DTSTART")) if old else None
+            if before is not None and before != round_.first_day:
+                starts[uid] = before
+            elif uid in kept and kept[uid][1] == round_.first_day:
+                starts[uid] = kept[uid][0]
+    return starts
+
+
+def _first_day(value: str | None) -> date | None:
+    """The day of an all-day DTSTART value (`20260206`)."""
+    try:
+        return datetime.strptime(value or "", "%Y%m%d").date()
+    except ValueError:
+        return None
 
 
 def _capped(change: EventChange) -> str:

@@ -31,7 +31,7 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rallycal.feeds import Entry, Feed
+from rallycal.feeds import PAGE, Entry, Feed
 from rallycal.history import Publication, PublishedEvent, own_feeds, parse_events, read_feed
 from rallycal.manifest import Manifest
 from rallycal.model import Round, Season, Series
@@ -156,7 +156,8 @@ class Reuse:
     def publication(self, manifest: Manifest | None) -> Publication:
         """The last publication, its events parsed only when asked for."""
         feeds = {path: feed.uids for path, feed in sorted(self.record.feeds.items())}
-        return Publication(feeds, _LazyEvents(self), manifest)
+        page = read_feed(self.out / PAGE) or b""
+        return Publication(feeds, _LazyEvents(self), manifest, page)
 
 
 class _LazyEvents(MutableMapping[str, PublishedEvent]):

@@ -22,7 +22,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from rallycal.feeds import is_feed_folder, is_own_feed
+from rallycal.feeds import PAGE, is_feed_folder, is_own_feed
 from rallycal.ics import Stamp
 from rallycal.manifest import Manifest
 from rallycal.wording import day_span
@@ -64,6 +64,7 @@ class Publication:
     feeds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> uids
     events: MutableMapping[str, PublishedEvent] = field(default_factory=dict)
     manifest: Manifest | None = None  # the last `feeds.json`, when it could be read
+    page: bytes = b""  # the last `index.html`, when it could be read
 
     def add_feed(self, path: str, data: bytes) -> None:
         """Record the events of one published feed file (of any quality: a damaged one
@@ -131,6 +132,7 @@ def read_publication(out: Path, manifest: Manifest | None) -> Publication:
             publication.add_feed(path, data)
         elif path in listed:
             publication.feeds[path] = ()
+    publication.page = read_feed(out / PAGE) or b""
     return publication
 
 

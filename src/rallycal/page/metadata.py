@@ -10,6 +10,7 @@ source can close the element or open a comment.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -99,6 +100,33 @@ def json_ld(seasons: Sequence[Season], previous_starts: Mapping[str, date]) -> s
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def rescheduled(page: bytes) -> dict[str, tuple[date, date]]:
+    """What a published page said was rescheduled: round UID -> (previous, new first day).
+
+    Read, never trusted: anything that is not the JSON-LD this module writes is skipped.
+    """
+    found: dict[str, tuple[date, date]] = {}
+    for block in _LD_JSON.findall(page):
+        try:
+            events = json.loads(block)
+        except (ValueError, RecursionError):
+            continue
+        for event in events if isinstance(events, list) else ():
+            if not isinstance(event, dict):
+                continue
+            uid, before, after = (event.get(k) for k in ("identifier", "previousStartDate",
+                                                         "startDate"))
+            if isinstance(uid, str) and isinstance(before, str) and isinstance(after, str):
+                try:
+                    found[uid] = (date.fromisoformat(before), date.fromisoformat(after))
+                except ValueError:
+                    continue
+    return found
+
+
+_LD_JSON = re.compile(rb'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
 def _event(season: Season, round_: Round, previous_start: date | None) -> dict[str, Any]:
     series = season.series
     venue = round_.venue
@@ -116,6 +144,7 @@ def _event(season: Season, round_: Round, previous_start: date | None) -> dict[s
     event: dict[str, Any] = {
         "@context": SCHEMA,
         "@type": "SportsEvent",
+        "identifier": round_uid(season, round_),
         "name": round_.name,
         "description": f"Round {round_.number} of the {season.year} {series.name}.",
         "sport": "Rally",
