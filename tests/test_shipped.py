@@ -7,6 +7,7 @@ test works on its own fixtures (`support.SEASON_2026`, `tests/fixtures/`).
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -42,3 +43,15 @@ def test_the_committed_dist_is_what_the_shipped_source_exports_to(copy):
     code, out, err = run("export", source, "--out", out_dir, "--check")
     assert code == 0, f"dist/ is stale: run `rallycal export` and commit dist/\n{out}{err}"
     assert snapshot(copy / "dist") == before  # --check writes nothing
+
+
+def test_no_other_test_reads_the_shipped_source_or_dist():
+    """Editing the season must never break a test: the shipped file is this module's alone."""
+    here = Path(__file__).resolve().parent
+    shipped = re.compile(r"\bSHIPPED\b|ROOT\s*/\s*\"(?:events\.yaml|dist)\"")
+    readers = sorted(
+        path.name
+        for path in here.glob("*.py")
+        if path.name not in {"test_shipped.py", "support.py"} and shipped.search(path.read_text())
+    )
+    assert readers == []
