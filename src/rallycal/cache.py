@@ -96,9 +96,16 @@ class Digests:
         self.environment = environment
         self._seasons: dict[int, str] = {}
         self._rounds: dict[tuple[int, str], str] = {}
+        self._entries: dict[str, str] = {}
 
     def entry(self, entry: Entry) -> str:
         """The digest of everything the event of `entry` is rendered from."""
+        digest = self._entries.get(entry.uid)  # the same UID is the same event in every feed
+        if digest is None:
+            digest = self._entries[entry.uid] = self._entry(entry)
+        return digest
+
+    def _entry(self, entry: Entry) -> str:
         season = entry.season
         key = (season.year, entry.round.id)
         round_digest = self._rounds.get(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,7 +113,7 @@ def read_manifest(data: bytes) -> Manifest:
         fingerprint if isinstance(fingerprint, str) else None,
         tuple(zones) if zones_ok and isinstance(zones, list) else None,
         "; ".join(problems) or None,
-        _body(document),
+        _body(data),
     )
 
 
@@ -209,12 +210,9 @@ def manifest(
         "fingerprint": "",
         "zones": list(zones),
     }
-    members = {key: _encode(value) for key, value in document.items() if key != "fingerprint"}
-    body = hashlib.sha256(_object(members)).hexdigest()
-    members = {
-        key: _encode(seal(fingerprint, body)) if key == "fingerprint" else members[key]
-        for key in document
-    }
+    members = {key: _encode(value) for key, value in document.items()}
+    body = hashlib.sha256(_object(members)).hexdigest()  # with an empty fingerprint
+    members["fingerprint"] = _encode(seal(fingerprint, body))
     return _object(members)
 
 
@@ -224,10 +222,17 @@ def seal(inputs: str, body: str) -> str:
     return hashlib.sha256(f"{inputs}\0{body}".encode()).hexdigest()
 
 
-def _body(document: dict[str, Any]) -> str:
-    """The digest of a manifest's content, its fingerprint left out."""
-    rest = {key: value for key, value in document.items() if key != "fingerprint"}
-    return hashlib.sha256(_dumps(rest)).hexdigest()
+def _body(data: bytes) -> str:
+    """The digest of a manifest's bytes with its fingerprint's value left empty ("" when
+    it has no fingerprint where rallycal writes it): of every byte but the seal itself,
+    so no re-encoding is needed to check it."""
+    found = _FINGERPRINT.findall(data)
+    if len(found) != 1:
+        return ""
+    return hashlib.sha256(_FINGERPRINT.sub(b'\\1""\\2', data)).hexdigest()
+
+
+_FINGERPRINT = re.compile(rb'(\n  "fingerprint": )"[0-9a-f]*"(,?\n)')
 
 
 def _dumps(document: dict[str, Any]) -> bytes:
