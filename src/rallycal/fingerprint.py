@@ -7,19 +7,29 @@ zone the source uses resolves to (found the way `zoneinfo` finds it: `PYTHONTZPA
 the system database first, the `tzdata` package last), the versions of Python and of
 the libraries, and the options. Whenever it does not match, the export builds and
 compares bytes, exactly as `export --check` always does.
+
+Start-up matters here: this module is on the no-op path (`rallycal export` with
+nothing to do), so the libraries' versions are read from their `.dist-info` folder
+names on `sys.path` (importing `importlib.metadata` alone took 15 ms, more than the
+rest of the check on the shipped season), and what does not change within a process
+(the package's files, the versions) is read once.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import sys
 import zoneinfo
 from collections.abc import Iterable
-from importlib import metadata, resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rallycal import __version__
-from rallycal.model import Championship
+
+if TYPE_CHECKING:
+    from rallycal.model import Championship
 
 LIBRARIES = ("icalendar", "pyyaml", "click", "pytz", "tzdata")
 
@@ -39,17 +49,24 @@ def environment(zones: Iterable[str]) -> str:
 
 def _environment(zones: Iterable[str], base_url: str | None) -> hashlib._Hash:
     digest = hashlib.sha256()
-    digest.update(f"rallycal {__version__}\0python {sys.version}\0".encode())
-    for library in LIBRARIES:
-        digest.update(f"{library} {_version(library)}\0".encode())
+    digest.update(_code())
     digest.update(f"base_url {base_url}\0".encode())
-    package = Path(__file__).parent
-    for file in package_files():
-        name = file.relative_to(package).as_posix()
-        digest.update(b"file " + name.encode() + b"\0" + file.read_bytes() + b"\0")
     for zone in sorted(set(zones)):
         digest.update(b"zone " + zone.encode() + b"\0" + zone_data(zone) + b"\0")
     return digest
+
+
+@functools.cache
+def _code() -> bytes:
+    """The version of rallycal, Python and the libraries, and every file of the package."""
+    parts = [f"rallycal {__version__}\0python {sys.version}\0".encode()]
+    versions = _versions()
+    parts += [f"{library} {versions.get(library, 'absent')}\0".encode() for library in LIBRARIES]
+    package = Path(__file__).parent
+    for file in package_files():
+        name = file.relative_to(package).as_posix()
+        parts.append(b"file " + name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return b"".join(parts)
 
 
 def package_files() -> list[Path]:
@@ -80,13 +97,31 @@ def zone_data(key: str) -> bytes:
                 return b""
     try:
         package = "tzdata.zoneinfo." + ".".join(key.split("/")[:-1])
+        from importlib import resources  # only where the system has no tz database
+
         return (resources.files(package.rstrip(".")) / key.split("/")[-1]).read_bytes()
     except (ImportError, OSError, ValueError):
         return b""
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "absent"
+def _versions() -> dict[str, str]:
+    """The installed version of each of `LIBRARIES`, from the first `NAME-VERSION.dist-info`
+    folder on `sys.path`, as `importlib.metadata` finds it."""
+    wanted = {_normal(library): library for library in LIBRARIES}
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info") and "-" in name:
+                project, version = name[: -len(".dist-info")].split("-", 1)
+                library = wanted.get(_normal(project))
+                if library is not None and library not in found:
+                    found[library] = version
+    return found
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")

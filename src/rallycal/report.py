@@ -4,10 +4,12 @@ and the size budget every feed is held to."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rallycal.build import EventChange
 from rallycal.publish import Outcome
+
+if TYPE_CHECKING:  # a type only: the build is not imported on the no-op path
+    from rallycal.build import EventChange
 
 
 def changes_by_subject(changes: list[EventChange]) -> list[list[EventChange]]:

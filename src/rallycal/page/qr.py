@@ -7,13 +7,13 @@ page's colour scheme, so every camera reads it.
 
 from __future__ import annotations
 
-import segno
-
 from rallycal.page.markup import Markup
 
 
 def qr_svg(url: str, title: str) -> Markup:
     """`url` as a QR code: an `<svg>` with a viewBox, sized by the page's CSS."""
+    import segno  # here: only a page with a base URL has a code (segno imports http, ssl)
+
     code = segno.make(url, error="m", micro=False)
     svg: str = code.svg_inline(
         dark="#000",

@@ -13,7 +13,6 @@ under `Etc/`, `US/` or `SystemV/`) is accepted.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -80,6 +79,8 @@ def is_location(name: str) -> bool:
 def _tab_folders() -> Iterator[Path]:
     for folder in zoneinfo.TZPATH:
         yield Path(folder)
+    import importlib.resources  # only when a zone.tab is looked for: not at start-up
+
     try:
         root = importlib.resources.files("tzdata").joinpath("zoneinfo")
     except (ModuleNotFoundError, TypeError):
