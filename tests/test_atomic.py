@@ -113,3 +113,39 @@ def test_temp_files_finds_only_leftovers(folder):
     (folder / ".all.ics.1234abcd.rallycal-tmp").write_bytes(b"x")
     (folder / "all.ics.bak").write_bytes(b"y")
     assert [p.name for p in atomic.temp_files(folder)] == [".all.ics.1234abcd.rallycal-tmp"]
+
+
+def test_staged_files_wait_in_temporary_files_until_the_commit(folder):
+    before = snapshot(folder)
+    staged = atomic.Staged(folder)
+    staged.write("all.ics", b"new all")
+    staged.write("team/new.ics", b"new team")
+    assert snapshot(folder).keys() - before.keys() == {
+        path for path in snapshot(folder) if atomic.TEMP_SUFFIX in path
+    }  # only temporary files so far, and the targets untouched
+    assert {path: data for path, data in snapshot(folder).items() if path in before} == before
+    staged.delete("class/gone.ics")
+    staged.commit()
+    assert snapshot(folder) == {
+        "all.ics": b"new all", "class/a.ics": b"old a", "team/new.ics": b"new team"
+    }
+
+
+def test_an_aborted_stage_leaves_the_folder_exactly_as_it_was(folder):
+    before = snapshot(folder)
+    staged = atomic.Staged(folder)
+    staged.write("all.ics", b"new all")
+    staged.write("team/new.ics", b"new team")
+    staged.abort()
+    assert snapshot(folder) == before and not (folder / "team").exists()
+
+
+def test_a_stage_refuses_a_target_it_could_not_replace_and_drops_what_it_staged(folder):
+    before = snapshot(folder)
+    (folder / "round").mkdir()
+    (folder / "round" / "x.ics").mkdir()  # a folder where a feed should be
+    staged = atomic.Staged(folder)
+    staged.write("all.ics", b"new all")
+    with pytest.raises(PublishError, match="nothing was written"):
+        staged.write("round/x.ics", b"new x")
+    assert snapshot(folder) == before

@@ -64,29 +64,80 @@ class _Change:
 def apply(out: Path, changes: list[tuple[str, bytes | None]]) -> None:
     """Write (bytes) or delete (None) each relative path under `out`, in order, all or nothing."""
     check_targets(out, changes)
-    change = _Change(out)
-    step = ("write", "")
-    try:
-        for path, data in changes:
-            if data is not None:
-                step = ("write", path)
-                change.temps[path] = _write_temp(change, path, data)
+    staged = Staged(out, checked=True)
+    for path, data in changes:
+        if data is None:
+            staged.delete(path)
+        else:
+            staged.write(path, data)
+    staged.commit()
+
+
+class Staged:
+    """A change of `out` made a file at a time and applied at once (`commit`).
+
+    `write` puts a file's new bytes in a temporary file beside it straight away, so a
+    caller can let go of them; nothing in place changes before `commit`. A failure
+    at any step, or `abort`, removes every temporary file and folder made, and a
+    failure while committing also moves every old version back: the folder is then
+    exactly as it was.
+    """
+
+    def __init__(self, out: Path, *, checked: bool = False) -> None:
+        self.change = _Change(out)
+        self.steps: list[tuple[str, bool]] = []  # (path, write) in the order to apply
+        self._checked = checked  # the targets were checked all at once beforehand
+
+    def write(self, path: str, data: bytes) -> None:
+        """Stage new bytes for `path` (a temporary file now, the target at `commit`)."""
+        if not self._checked:
+            self._check(path, data)
+        try:
+            _write_temp(self.change, path, data)
+        except OSError as error:
+            raise PublishError(_failure(self.change, ("write", path), error)) from None
+        except BaseException:
+            _undo(self.change)
+            raise
+        self.steps.append((path, True))
+
+    def delete(self, path: str) -> None:
+        """Stage the removal of `path`."""
+        if not self._checked:
+            self._check(path, None)
+        self.steps.append((path, False))
+
+    def commit(self) -> None:
+        """Move every staged file into place, durably; all or nothing."""
+        change = self.change
         step = ("save", "the new files to the disk")
-        _sync(change, entries=False)
-        for path, data in changes:
-            step = ("replace" if data is not None else "delete", path)
-            _move(change, path, data is not None)
-        step = ("save", "the folder's entries to the disk")
-        _sync(change, entries=True)
-    except OSError as error:
-        raise PublishError(_failure(change, step, error)) from None
-    except BaseException:  # interrupted: undo, then let it through
-        _undo(change)
-        raise
-    for done in change.done:
-        if done.link is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(done.link)
+        try:
+            _sync(change, entries=False)
+            for path, write in self.steps:
+                step = ("replace" if write else "delete", path)
+                _move(change, path, write)
+            step = ("save", "the folder's entries to the disk")
+            _sync(change, entries=True)
+        except OSError as error:
+            raise PublishError(_failure(change, step, error)) from None
+        except BaseException:  # interrupted: undo, then let it through
+            _undo(change)
+            raise
+        for done in change.done:
+            if done.link is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(done.link)
+
+    def abort(self) -> None:
+        """Drop everything staged: the folder stays exactly as it was."""
+        _undo(self.change)
+
+    def _check(self, path: str, data: bytes | None) -> None:
+        try:
+            check_targets(self.change.out, [(path, data)])
+        except PublishError:
+            _undo(self.change)
+            raise
 
 
 def check_targets(out: Path, changes: list[tuple[str, bytes | None]]) -> None:

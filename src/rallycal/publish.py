@@ -52,7 +52,7 @@ if sys.platform != "win32":
     import fcntl
 
 if TYPE_CHECKING:
-    from rallycal.build import Build, EventChange, Removal
+    from rallycal.build import Build, EventChange, OutputFile, Removal
 
 TEMP_SUFFIX = atomic.TEMP_SUFFIX
 RETRY = "To remove them anyway, run the export again with --allow-removal."
@@ -137,20 +137,35 @@ def export(
             championship, publication, now, fingerprint(data, base_url, used),
             reuse=reuse, environment=environment(used),
         )
-        files = {output.path: output.data for output in builder.files()}
-        result = builder.result
-        refused = bool(result.removals) and not allow_removal
-        if refused and not dry_run:
-            notes = [f"warning: {warning}" for warning in warnings]
-            raise RemovalRefused("\n".join([*notes, removal_message(result.removals, source)]))
-        outcome = _plan_writes(out, _owned_files(manifest, publication), result, files)
-        outcome.refused = refused
-        outcome.warnings = warnings + result.warnings
-        outcome.championship = championship
-        if not dry_run:
-            if outcome.stale:
-                atomic.apply(out, _changes(outcome, files))
-            cache.save(out, result.record)
+        outcome = Outcome(str(out), ())
+        staged = None if dry_run else atomic.Staged(out)
+        try:
+            failed, manifest_bytes = _stream(out, builder.files(), outcome, staged)
+            result = builder.result
+            refused = bool(result.removals) and not allow_removal
+            if refused and not dry_run:
+                notes = [f"warning: {warning}" for warning in warnings]
+                raise RemovalRefused("\n".join([*notes, removal_message(result.removals, source)]))
+            if failed is not None:
+                raise failed
+            _finish(out, _owned_files(manifest, publication), outcome, result, manifest_bytes)
+            outcome.refused = refused
+            outcome.warnings = warnings + result.warnings
+            outcome.championship = championship
+            if staged is not None:
+                if outcome.stale:
+                    for path in outcome.removed:
+                        staged.delete(path)
+                    if MANIFEST in outcome.written:
+                        staged.write(MANIFEST, manifest_bytes)
+                    staged.commit()
+                else:
+                    staged.abort()
+                cache.save(out, result.record)
+        except BaseException:
+            if staged is not None:
+                staged.abort()
+            raise
         return outcome
 
 
@@ -251,40 +266,46 @@ def _up_to_date(out: Path, manifest: Manifest, data: bytes, base_url: str | None
     return True
 
 
-def _plan_writes(
-    out: Path, owned: set[str], result: Build, files: dict[str, bytes | None]
-) -> Outcome:
-    """Which files differ from what is in place (a file without data is known not to)."""
-    outcome = Outcome(
-        str(out), result.published, changes=result.changes, removals=result.removals
-    )
-    for path, data in files.items():
-        if data is None:
-            outcome.unchanged.append(path)
+def _stream(
+    out: Path, files: Iterator[OutputFile], outcome: Outcome, staged: atomic.Staged | None
+) -> tuple[PublishError | None, bytes]:
+    """Compare each file with the one in place as it is made, and stage those that differ
+    (the manifest aside: it goes last). A failure is kept, not raised, so that a refused
+    removal is still reported first; nothing more is staged after it."""
+    failed: PublishError | None = None
+    manifest = b""
+    for output in files:
+        if output.data is None:  # the render cache knows the file in place is this one
+            outcome.unchanged.append(output.path)
             continue
-        old = _current(_target(out, path))
-        same = old == data or (
-            path == MANIFEST and _same_but_stamps(old, data) and outcome.written == []
-        )
-        (outcome.unchanged if same else outcome.written).append(path)
+        if output.path == MANIFEST:
+            manifest = output.data
+            continue
+        try:
+            same = _current(_target(out, output.path)) == output.data
+            (outcome.unchanged if same else outcome.written).append(output.path)
+            if not same and staged is not None and failed is None:
+                staged.write(output.path, output.data)
+        except PublishError as error:
+            failed = failed or error
+            if staged is not None:
+                staged.abort()
+    return failed, manifest
+
+
+def _finish(out: Path, owned: set[str], outcome: Outcome, result: Build, manifest: bytes) -> None:
+    """What the build says of the rest: the manifest (written only when something else is,
+    or when it says more than how it was made) and the removals."""
+    outcome.feeds = result.published
+    outcome.changes = result.changes
+    outcome.removals = result.removals
+    made = set(result.digests)
     outcome.removed = sorted(
-        p for p in owned if p not in files and os.path.lexists(_target(out, p))
+        p for p in owned if p not in made and os.path.lexists(_target(out, p))
     )
-    if outcome.removed and MANIFEST in outcome.unchanged:
-        outcome.unchanged.remove(MANIFEST)
-        outcome.written.append(MANIFEST)
-    return outcome
-
-
-def _changes(outcome: Outcome, files: dict[str, bytes | None]) -> list[tuple[str, bytes | None]]:
-    """What to write and delete, in order: the feeds and page, the removals, the manifest."""
-    changes: list[tuple[str, bytes | None]] = [
-        (path, files[path]) for path in outcome.written if path != MANIFEST
-    ]
-    changes += [(path, None) for path in outcome.removed]
-    if MANIFEST in outcome.written:
-        changes.append((MANIFEST, files[MANIFEST]))
-    return changes
+    old = _current(_target(out, MANIFEST))
+    same = old == manifest or (_same_but_stamps(old, manifest) and outcome.written == [])
+    (outcome.written if outcome.removed or not same else outcome.unchanged).append(MANIFEST)
 
 
 def _current(target: Path) -> bytes | None:
