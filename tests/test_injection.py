@@ -370,14 +370,15 @@ def test_the_writer_guards_even_a_season_the_loader_did_not_check(tmp_path, monk
     """A season built in code with a hostile id: the export refuses and writes nothing."""
     from dataclasses import replace
 
-    from rallycal import publish
+    import rallycal.source
     from rallycal.model import Championship
 
     valid = parse(season_source().encode(), "events.yaml").latest
     team = replace(valid.teams[0], id="../../victim")
     hostile = replace(valid, teams=(team,))
     championship = Championship(hostile.series, (hostile,))
-    monkeypatch.setattr(publish, "parse", lambda data, filename: championship)
+    # the export imports the parser once it has work: patched where it is looked up
+    monkeypatch.setattr(rallycal.source, "parse", lambda data, filename: championship)
     source = tmp_path / "events.yaml"
     source.write_text(season_source(), encoding="utf-8")
     out = tmp_path / "work" / "dist"

@@ -252,26 +252,43 @@ def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str
     def lives_in(uid: str) -> list[str]:
         return in_feeds.get(uid) or in_feeds.get(plain_uid(uid)) or []
 
+    planned_uids = {feed.path: tuple(e.uid for e in feed.entries) for feed in result.feeds}
+    # An event in a feed whose list of events is unchanged is neither removed nor archived
+    # (it lives on in that feed): only the events of the other feeds need a look.
+    moved = {
+        uid
+        for path, uids in previous.feeds.items()
+        if planned_uids.get(path) != uids
+        for uid in uids
+    }
     published_in: dict[str, list[str]] = {}
     for path, uids in previous.feeds.items():
         for uid in uids:
-            published_in.setdefault(uid, []).append(path)
-    planned = {feed.path: {e.uid for e in feed.entries} for feed in result.feeds}
+            if uid in moved:
+                published_in.setdefault(uid, []).append(path)
+    changed = {  # the planned events of the feeds whose list of events changed
+        path: set(uids) for path, uids in planned_uids.items()
+        if path in previous.feeds and previous.feeds[path] != uids
+    }
+
+    def planned_in(path: str, uid: str) -> bool:
+        return path in planned_uids and (path not in changed or uid in changed[path])
+
     for uid, paths in published_in.items():
         if not lives_in(uid):
             title = _title(previous.events[uid])
             result.changes.append(EventChange(uid, "removed", title, tuple(paths), subject_of(uid)))
-        elif any(uid not in planned.get(path, ()) for path in paths):
+        elif not all(planned_in(path, uid) for path in paths):
             title = _title(previous.events[uid])
             result.changes.append(
                 EventChange(uid, "archived", title, tuple(lives_in(uid)), subject_of(uid))
             )
     for path, uids in previous.feeds.items():
-        if path not in planned:
+        if path not in planned_uids:
             result.removals.append(Removal(path))
             continue
-        for uid in uids:
-            if uid not in planned[path] and not lives_in(uid):
+        for uid in uids if path in changed else ():
+            if uid not in changed[path] and not lives_in(uid):
                 result.removals.append(Removal(path, uid, _title(previous.events[uid])))
 
 

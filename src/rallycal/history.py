@@ -138,13 +138,9 @@ def read_publication(out: Path, manifest: Manifest | None) -> Publication:
 
 def own_feeds(out: Path) -> Iterator[str]:
     """The paths of the files in `out` named as rallycal names its feeds (not following links)."""
-    for folder in _folders(out):
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            continue
-        for name in names:
-            path = (folder / name).relative_to(out).as_posix()
+    for _folder, prefix, files in _walk(out):
+        for name in files:
+            path = prefix + name
             if is_own_feed(path):
                 yield path
 
@@ -175,20 +171,24 @@ def read_feed(path: Path) -> bytes | None:
         os.close(fd)
 
 
-def _folders(out: Path) -> Iterator[Path]:
-    """`out` and the folders below it that can hold feeds (YEAR/, kind/, reminders/, ...)."""
-    pending = [out]
+def _walk(out: Path) -> Iterator[tuple[Path, str, list[str]]]:
+    """`out` and the folders below it that can hold feeds (YEAR/, kind/, reminders/, ...):
+    each with its path as a prefix ("" or "2026/class/") and its entries' names, sorted
+    (one scandir per folder: links are never followed, and nothing else is stat'ed)."""
+    pending = [(out, "")]
     while pending:
-        folder = pending.pop(0)
-        yield folder
+        folder, prefix = pending.pop(0)
         try:
-            names = sorted(os.listdir(folder))
+            with os.scandir(folder) as entries:
+                listed = sorted(
+                    (entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries
+                )
         except OSError:
-            continue
-        for name in names:
-            child = folder / name
-            if is_feed_folder(child.relative_to(out).as_posix()) and _real_folder(child):
-                pending.append(child)
+            listed = []
+        yield folder, prefix, [name for name, _ in listed]
+        for name, is_folder in listed:
+            if is_folder and is_feed_folder(prefix + name):
+                pending.append((folder / name, f"{prefix}{name}/"))
 
 
 @dataclass(frozen=True)
@@ -229,10 +229,6 @@ def _published(lines: list[str]) -> PublishedEvent:
             uid = value
         visible.append(line)
     return PublishedEvent(uid, tuple(visible), _parse_stamp(stamp))
-
-
-def _real_folder(path: Path) -> bool:
-    return path.is_dir() and not path.is_symlink()
 
 
 def _name(line: str) -> str:

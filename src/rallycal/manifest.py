@@ -253,8 +253,12 @@ def _encode(value: object, newline: str = "\n  ") -> str:
     """One JSON value as `json.dumps` indents it at the depth `newline` starts."""
     if isinstance(value, str):
         return _string(value)
-    if value is None or isinstance(value, (bool, int)):
-        return json.dumps(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
     inner = newline + "  "
     if isinstance(value, dict):
         if not value:
