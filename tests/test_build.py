@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from seasons import season_source
 
 from rallycal.build import build
-from rallycal.feeds import MANIFEST, PAGE, plan
+from rallycal.feeds import CHANGES, MANIFEST, PAGE, plan
 from rallycal.history import Publication
 from rallycal.manifest import read_manifest, seal
 from rallycal.model import Championship
@@ -24,11 +24,12 @@ def season() -> Championship:
 def test_build_makes_every_file_the_manifest_last():
     result = build(season(), Publication(), NOW, "f" * 64)
     feeds = [feed.path for feed in plan(season())]
-    assert list(result.files) == [*feeds, PAGE, MANIFEST]
+    assert list(result.files) == [*feeds, CHANGES, PAGE, MANIFEST]
     manifest = json.loads(result.files[MANIFEST])
     assert manifest["fingerprint"] == seal("f" * 64, read_manifest(result.files[MANIFEST]).body)
     assert [entry["path"] for entry in manifest["feeds"]] == feeds
-    assert sorted(manifest["files"]) == sorted([*feeds, PAGE])
+    assert sorted(manifest["files"]) == sorted([*feeds, CHANGES, PAGE])
+    assert manifest["changes"] == CHANGES
     assert [entry.as_json() for entry in result.published] == manifest["feeds"]
 
 
@@ -40,7 +41,9 @@ def test_build_is_a_function_of_its_inputs():
 
 def test_a_rebuild_over_its_own_publication_keeps_every_byte():
     first = build(season(), Publication(), NOW, "a" * 64)
-    previous = Publication(manifest=read_manifest(first.files[MANIFEST]))
+    previous = Publication(
+        manifest=read_manifest(first.files[MANIFEST]), changes=first.files[CHANGES]
+    )
     for path, data in first.files.items():
         if path.endswith(".ics"):
             previous.add_feed(path, data)

@@ -1,8 +1,8 @@
 """From a valid season and the last publication to the bytes of every output file.
 
 This is a pure function of its inputs: no clock, no file system. It makes every file
-of the output folder (the feeds, the page and the manifest, in the order they are to
-be written); `publish` does the reading and writing around it.
+of the output folder (the feeds, the changes feed, the page and the manifest, in the
+order they are to be written); `publish` does the reading and writing around it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,18 @@ from typing import Literal
 
 from rallycal import ics
 from rallycal.cache import CALENDAR_END, Digests, FeedRecord, Record, Reuse
-from rallycal.feeds import MANIFEST, PAGE, Entry, Feed, plain_uid, plan, round_uid, subject_of
+from rallycal.changes import changes_feed
+from rallycal.feeds import (
+    CHANGES,
+    MANIFEST,
+    PAGE,
+    Entry,
+    Feed,
+    plain_uid,
+    plan,
+    round_uid,
+    subject_of,
+)
 from rallycal.fingerprint import zones
 from rallycal.history import (
     MAX_SEQUENCE,
@@ -28,7 +39,7 @@ from rallycal.history import (
 )
 from rallycal.manifest import PublishedFeed, manifest, published_feeds
 from rallycal.model import Championship
-from rallycal.page import index_page
+from rallycal.page import Change, index_page
 from rallycal.page.metadata import rescheduled
 
 ChangeKind = Literal["added", "changed", "removed", "archived"]
@@ -121,7 +132,8 @@ class Builder:
         self.result = Build(championship, plan(championship), {})
 
     def files(self) -> Iterator[OutputFile]:
-        """Every output file in the order to write them: the feeds, the page, the manifest."""
+        """Every output file in the order to write them: the feeds, the changes feed, the
+        page, the manifest."""
         result = self.result
         championship = result.championship
         in_feeds: dict[str, list[str]] = {}
@@ -134,8 +146,21 @@ class Builder:
             output = self._feed(feed, in_feeds, uses, shared)
             result.digests[feed.path] = output.sha256
             yield output
+        _removals(result, self.previous, in_feeds)
+        # A first publication is news to nobody: the changes feed starts empty.
+        news = changes_feed(
+            championship,
+            self.previous.changes,
+            result.changes if self.previous.events else [],
+            self.now,
+        )
+        yield self._made(CHANGES, news.data)
         starts = previous_starts(championship, self.previous)
-        yield self._made(PAGE, index_page(championship, result.feeds, previous_starts=starts))
+        yield self._made(PAGE, index_page(
+            championship, result.feeds,
+            changes=[Change(n.updated, n.title) for n in news.entries],
+            previous_starts=starts,
+        ))
         result.published = published_feeds(
             championship, result.feeds, result.digests, self.previous.manifest, self.now
         )
@@ -143,7 +168,8 @@ class Builder:
             championship, result.published, result.digests, self.fingerprint, zones(championship)
         ))
         result.warnings = [_capped(c) for c in result.changes if c.capped]
-        _removals(result, self.previous, in_feeds)
+        if news.warning:
+            result.warnings.append(news.warning)
 
     def _made(self, path: str, data: bytes) -> OutputFile:
         digest = hashlib.sha256(data).hexdigest()

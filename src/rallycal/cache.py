@@ -32,7 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rallycal.feeds import PAGE, Entry, Feed
-from rallycal.history import Publication, PublishedEvent, own_feeds, parse_events, read_feed
+from rallycal.history import (
+    Publication,
+    PublishedEvent,
+    own_feeds,
+    parse_events,
+    read_changes_file,
+    read_feed,
+)
 from rallycal.manifest import Manifest
 from rallycal.model import Round, Season, Series
 
@@ -164,7 +171,9 @@ class Reuse:
         """The last publication, its events parsed only when asked for."""
         feeds = {path: feed.uids for path, feed in sorted(self.record.feeds.items())}
         page = read_feed(self.out / PAGE) or b""
-        return Publication(feeds, _LazyEvents(self), manifest, page)
+        return Publication(
+            feeds, _LazyEvents(self), manifest, page, changes=read_changes_file(self.out)
+        )
 
 
 class _LazyEvents(MutableMapping[str, PublishedEvent]):

@@ -22,7 +22,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from rallycal.feeds import PAGE, is_feed_folder, is_own_feed
+from rallycal.changes import MAX_BYTES as MAX_CHANGES_BYTES
+from rallycal.feeds import CHANGES, PAGE, is_feed_folder, is_own_feed
 from rallycal.ics import Stamp
 from rallycal.manifest import Manifest
 from rallycal.wording import day_span
@@ -65,6 +66,7 @@ class Publication:
     events: MutableMapping[str, PublishedEvent] = field(default_factory=dict)
     manifest: Manifest | None = None  # the last `feeds.json`, when it could be read
     page: bytes = b""  # the last `index.html`, when it could be read
+    changes: bytes | None = None  # the last `changes.atom` (its start, if too large), if any
 
     def add_feed(self, path: str, data: bytes) -> None:
         """Record the events of one published feed file (of any quality: a damaged one
@@ -122,7 +124,7 @@ def read_publication(out: Path, manifest: Manifest | None) -> Publication:
     A feed the manifest lists but that cannot be read still counts as published (its
     path is protected from silent removal); its events are known from the other feeds.
     """
-    publication = Publication(manifest=manifest)
+    publication = Publication(manifest=manifest, changes=read_changes_file(out))
     listed = {feed.path for feed in manifest.feeds} if manifest else set()
     for path in sorted(listed | set(own_feeds(out))):
         if not is_own_feed(path):
@@ -136,6 +138,12 @@ def read_publication(out: Path, manifest: Manifest | None) -> Publication:
     return publication
 
 
+def read_changes_file(out: Path) -> bytes | None:
+    """The last `changes.atom`, if any: up to one byte past its cap, so that its reader
+    (`rallycal.changes`) can say it is too large."""
+    return read_feed(out / CHANGES, MAX_CHANGES_BYTES + 1)
+
+
 def own_feeds(out: Path) -> Iterator[str]:
     """The paths of the files in `out` named as rallycal names its feeds (not following links)."""
     for _folder, prefix, files in _walk(out):
@@ -145,8 +153,11 @@ def own_feeds(out: Path) -> Iterator[str]:
                 yield path
 
 
-def read_feed(path: Path) -> bytes | None:
-    """A feed's bytes, or None for anything that is not a readable regular file of sane size."""
+def read_feed(path: Path, cut: int | None = None) -> bytes | None:
+    """A feed's bytes, or None for anything that is not a readable regular file of sane size.
+
+    With `cut`, a larger file gives its first `cut` bytes instead of None.
+    """
     try:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(path, flags)
@@ -154,10 +165,10 @@ def read_feed(path: Path) -> bytes | None:
         return None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FEED_BYTES:
+        if not stat.S_ISREG(info.st_mode) or (cut is None and info.st_size > MAX_FEED_BYTES):
             return None
         chunks = []
-        left = MAX_FEED_BYTES + 1
+        left = MAX_FEED_BYTES + 1 if cut is None else cut
         while left > 0:
             chunk = os.read(fd, min(left, max(info.st_size + 1, 65536)))
             if not chunk:
