@@ -122,6 +122,7 @@ def test_an_alias_bomb_is_never_expanded(tmp_path):
     assert_refused(tmp_path, source, ":2:8: anchors and aliases (&name, *name) are not allowed")
 
 
+@pytest.mark.slow
 def test_too_many_values(tmp_path):
     source = write(tmp_path, "series: [\n" + "1,2,3,4,5,6,7,8,9,0,\n" * 51_000 + "]\n")
     assert_refused(tmp_path, source, "the file holds more than 500,000 values")
