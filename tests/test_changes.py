@@ -9,10 +9,10 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from support import EPOCH, SEASON_2026, copy_source, export, snapshot
+from support import EPOCH, GOLDEN_SEASON, SEASON_2026, copy_source, export, snapshot
 
 from rallycal.build import EventChange, build
-from rallycal.changes import MAX_BYTES, MAX_ENTRIES, changes_feed, read_changes
+from rallycal.changes import MAX_BYTES, MAX_ENTRIES, changes_feed, read_changes, sentences
 from rallycal.history import Difference, read_publication
 from rallycal.manifest import read_manifest
 from rallycal.source import load
@@ -241,3 +241,25 @@ def test_text_from_the_source_stays_text(tmp_path):
     newest = read(out).entries[0]
     assert newest.title == "Olympus Rally is now called Olympus </title><script>x</script> & ]]>."
     assert b"<script>" not in (out / "changes.atom").read_bytes()
+
+
+def test_timed_items_removals_and_archives_in_plain_words():
+    golden = load(GOLDEN_SEASON)
+    item = EventChange(
+        "demo.2026.winter.item.shakedown@rallycal", "changed", "t", (), "2026/winter/shakedown",
+        (Difference("time", "2026-03-07 14:30 UTC – 2026-03-07 17:00 UTC",
+                    "2026-03-07 15:30 UTC – 2026-03-07 18:00 UTC"),),
+    )
+    gone = EventChange("demo.2026.gone@rallycal", "removed", "DRS R4: Gone Rally", (),
+                       "2026/gone")
+    archived = [EventChange(f"demo.2026.{r}@rallycal", "archived", "t", (), f"2026/{r}")
+                for r in ("winter", "autumn")]
+    said, names = sentences(golden, [item, gone, *archived])
+    assert [sentence for sentence, _ in said] == [
+        'Winter Rally, Part 1; "Snow" \\ Ice: Shakedown moved from Sat 7 Mar 2026, 09:30–12:00 '
+        "to Sat 7 Mar 2026, 10:30–13:00 (local time).",  # EST at the venue
+        "Gone Rally was taken off the calendar.",
+        "The 2026 season has left the whole-season calendars; it stays complete in "
+        "2026/all.ics.",
+    ]
+    assert names == ['Winter Rally, Part 1; "Snow" \\ Ice', "Gone Rally"]
