@@ -59,6 +59,7 @@ class _Change:
     created: list[Path] = field(default_factory=list)  # folders made for new files
     done: list[_Done] = field(default_factory=list)
     folders: set[Path] = field(default_factory=set)  # folders whose entries changed
+    known: set[Path] = field(default_factory=set)  # folders known to be there, real
 
 
 def apply(out: Path, changes: list[tuple[str, bytes | None]]) -> None:
@@ -87,6 +88,7 @@ class Staged:
         self.change = _Change(out)
         self.steps: list[tuple[str, bool]] = []  # (path, write) in the order to apply
         self._checked = checked  # the targets were checked all at once beforehand
+        self._checked_folders: set[Path] = set()
 
     def write(self, path: str, data: bytes) -> None:
         """Stage new bytes for `path` (a temporary file now, the target at `commit`)."""
@@ -134,18 +136,26 @@ class Staged:
 
     def _check(self, path: str, data: bytes | None) -> None:
         try:
-            check_targets(self.change.out, [(path, data)])
+            check_targets(self.change.out, [(path, data)], self._checked_folders)
         except PublishError:
             _undo(self.change)
             raise
 
 
-def check_targets(out: Path, changes: list[tuple[str, bytes | None]]) -> None:
-    """Refuse, before anything is written, a change that could only fail halfway."""
+def check_targets(
+    out: Path, changes: list[tuple[str, bytes | None]], known: set[Path] | None = None
+) -> None:
+    """Refuse, before anything is written, a change that could only fail halfway.
+
+    `known`: folders already found to be real folders (skipped, and added to)."""
+    known = set() if known is None else known
     for path, data in changes:
         target = out / path
-        for folder in reversed(target.parents):
-            if folder == out or out not in folder.parents:
+        for folder in _inner_folders(out, path):
+            if folder in known:
+                continue
+            if folder.is_dir() and not folder.is_symlink():
+                known.add(folder)
                 continue
             if folder.is_symlink():
                 raise PublishError(
@@ -181,11 +191,12 @@ def temp_files(folder: Path) -> Iterator[Path]:
 
 def _write_temp(change: _Change, path: str, data: bytes) -> Path:
     target = change.out / path
-    for folder in reversed(target.parents):
-        if change.out in folder.parents and not folder.exists():
+    for folder in _inner_folders(change.out, path):
+        if folder not in change.known and not folder.exists():
             os.mkdir(folder)
             change.created.append(folder)
             change.folders.update((folder, folder.parent))
+        change.known.add(folder)
     temp = _fresh_name(target)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     change.temps[path] = temp
@@ -199,6 +210,15 @@ def _write_temp(change: _Change, path: str, data: bytes) -> Path:
     finally:
         os.close(fd)
     return temp
+
+
+def _inner_folders(out: Path, path: str) -> list[Path]:
+    """The folders between `out` and the file `path` names, outermost first."""
+    parts = path.split("/")[:-1]
+    if ".." in parts or path.startswith("/") or "\\" in path:
+        target = out / path
+        return [f for f in reversed(target.parents) if f != out and out in f.parents]
+    return [out.joinpath(*parts[: index + 1]) for index in range(len(parts))]
 
 
 def _move(change: _Change, path: str, write: bool) -> None:
