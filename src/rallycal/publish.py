@@ -46,7 +46,7 @@ from rallycal.fingerprint import environment, fingerprint, zones
 from rallycal.history import Publication, own_feeds, read_feed, read_publication
 from rallycal.manifest import DamagedManifest, Manifest, PublishedFeed, read_manifest, seal
 from rallycal.model import Championship
-from rallycal.source import normalise_base_url, read_source
+from rallycal.source import read_source
 
 if sys.platform != "win32":
     import fcntl
@@ -106,6 +106,8 @@ def export(
     now = export_time()
     data = read_source(source)
     if base_url is not None:
+        from rallycal.source import normalise_base_url
+
         base_url = normalise_base_url(base_url)
     out = Path(out_dir)
     with _locked(out, create=not dry_run):

@@ -36,6 +36,7 @@ from yaml.reader import Reader, ReaderError
 from yaml.scanner import Scanner
 
 from rallycal.errors import Problem
+from rallycal.source import MAX_BYTES
 
 if TYPE_CHECKING:
     from yaml._yaml import CParser
@@ -46,7 +47,6 @@ try:  # libyaml's parser, in PyYAML's wheels: the same events, four times faster
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _LibyamlParser = None
 
-MAX_BYTES = 8 * 1024 * 1024  # a 10,000-round season is under 4 MB
 MAX_LINE = 10_000
 MAX_DEPTH = 20
 MAX_VALUES = 500_000  # a 10,000-round season holds about 330,000
