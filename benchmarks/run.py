@@ -1,6 +1,6 @@
 """How fast rallycal exports, against the floor of the same work and two peers, in one run.
 
-    python benchmarks/run.py    # 35 minutes on two cores shared with heavy work (README)
+    python benchmarks/run.py    # 22 minutes on two cores shared with heavy work (README)
 
 * Start-up: `rallycal export` of the shipped events.yaml into a fresh folder and again
   as a no-op, and `rallycal --help`, as whole processes, against `python -c "import
