@@ -53,3 +53,19 @@ def test_a_source_that_disappears_is_reported_and_the_output_kept(tmp_path, caps
     assert "events.yaml" in printed.err and "Still serving the last good export" in printed.err
     assert "Traceback" not in printed.err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_refused_removal_names_the_command_that_goes_ahead(tmp_path, capsys):
+    source = copy_source(tmp_path)
+    out = tmp_path / "out"
+    export(source, out)
+    retry = "stop the server and run `rallycal serve events.yaml --watch --allow-removal`"
+    watcher = Watcher(str(source), str(out), retry=retry)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("      - id: olympus\n", "      - id: olympus-2\n", 1))
+    watcher.poll()
+    error = capsys.readouterr().err
+    assert f"To remove them anyway, {retry}." in error
+    assert "run the export again" not in error
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

@@ -286,7 +286,7 @@ def serve(
     try:
         run_server(
             source, out_dir, host=host, port=port, watch=watch, base_url=base_url,
-            allow_removal=allow_removal,
+            allow_removal=allow_removal, retry=f"stop the server and run `{retry}`",
         )
     except RemovalRefused as error:
         raise Failure(_retry(error, retry)) from None

@@ -313,10 +313,15 @@ def serve(
     watch: bool = False,
     base_url: str | None = None,
     allow_removal: bool = False,
+    retry: str | None = None,
 ) -> None:
-    """Export, then serve `out_dir` until Ctrl-C; with `watch`, export again on every change."""
+    """Export, then serve `out_dir` until Ctrl-C; with `watch`, export again on every change.
+
+    `retry` says how to go ahead when a re-export refuses a removal (the command line
+    spells it out with the options given).
+    """
     # Read before the first export, so that a change saved during it is not missed.
-    watcher = Watcher(source, out_dir, base_url, allow_removal) if watch else None
+    watcher = Watcher(source, out_dir, base_url, allow_removal, retry) if watch else None
     server = make_server(out_dir, host, port)  # first: a busy port fails before any export
     stop = threading.Event()
     try:

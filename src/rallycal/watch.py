@@ -28,12 +28,18 @@ class Watcher:
     """
 
     def __init__(
-        self, source: str, out_dir: str, base_url: str | None = None, allow_removal: bool = False
+        self,
+        source: str,
+        out_dir: str,
+        base_url: str | None = None,
+        allow_removal: bool = False,
+        retry: str | None = None,
     ) -> None:
         self.source = source
         self.out_dir = out_dir
         self.base_url = base_url
         self.allow_removal = allow_removal
+        self.retry = retry
         self._stat: tuple[int, int, int, int] | None = None
         self._digest = self._content_digest()
 
@@ -49,7 +55,7 @@ class Watcher:
                 self._digest = digest
                 export_and_report(
                     self.source, self.out_dir, self.base_url, again=True,
-                    allow_removal=self.allow_removal,
+                    allow_removal=self.allow_removal, retry=self.retry,
                 )
         except Exception as error:  # the watcher must outlive any failure
             _report_failure(error, self.out_dir)
@@ -85,10 +91,19 @@ class Watcher:
 
 
 def export_and_report(
-    source: str, out_dir: str, base_url: str | None, *, again: bool, allow_removal: bool = False
+    source: str,
+    out_dir: str,
+    base_url: str | None,
+    *,
+    again: bool,
+    allow_removal: bool = False,
+    retry: str | None = None,
 ) -> None:
-    """Export and print the changes; when `again`, a failure is printed, not raised."""
-    from rallycal.publish import export
+    """Export and print the changes; when `again`, a failure is printed, not raised.
+
+    `retry`, when given, replaces a refused removal's generic way on.
+    """
+    from rallycal.publish import RETRY, export
     from rallycal.report import change_lines
 
     try:
@@ -96,7 +111,10 @@ def export_and_report(
     except RallycalError as error:
         if not again:
             raise
-        click.echo(str(error), err=True)
+        message = str(error)
+        if retry:
+            message = message.replace(RETRY, f"To remove them anyway, {retry}.")
+        click.echo(message, err=True)
         click.echo(f"Still serving the last good export in {out_dir}.", err=True)
         return
     except Exception as error:
