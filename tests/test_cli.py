@@ -383,7 +383,7 @@ def test_a_season_leaving_the_stable_feeds_is_archived_not_removed(tmp_path):
     archived = [line for line in lines if line.strip().startswith("archived")]
     assert len(archived) == 8  # one per round, whatever the feeds it was in
     assert archived[0].strip().startswith(
-        "archived ARA R1: Sno*Drift Rally: now in 2026/all.ics and "
+        "archived ARA R1: Sno*Drift Rally (2026): now in 2026/all.ics and "
     )
     assert not any(line.strip().startswith("removed") for line in lines)
     assert snapshot(out) == before

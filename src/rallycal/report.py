@@ -4,6 +4,7 @@ and the size budget every feed is held to."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rallycal.publish import Outcome
@@ -41,10 +42,20 @@ def _kib(size: int) -> str:
 
 
 def change_lines(outcome: Outcome) -> list[str]:
-    """One line per round or item that changed for subscribers, then per-feed removals."""
+    """One line per round or item that changed for subscribers, then per-feed removals.
+
+    Where the source holds several seasons, each title names its season: the same
+    rally recurs from year to year under the same title.
+    """
     lines = []
+    years = {change.subject.split("/", 1)[0] for change in outcome.changes}
+    several = len(years) > 1 or bool(outcome.championship and len(outcome.championship.seasons) > 1)
     for group in changes_by_subject(outcome.changes):
         first = group[0]
+        if several:
+            year = first.subject.split("/", 1)[0]
+            group = [replace(change, title=f"{change.title} ({year})") for change in group]
+            first = group[0]
         feeds = sorted({path for change in group for path in change.feeds})
         where = feeds[0] if len(feeds) == 1 else f"{len(feeds)} feeds"
         if first.kind == "archived":
