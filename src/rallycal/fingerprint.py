@@ -31,7 +31,7 @@ from rallycal import __version__
 if TYPE_CHECKING:
     from rallycal.model import Championship
 
-LIBRARIES = ("icalendar", "pyyaml", "click", "pytz", "tzdata")
+LIBRARIES = ("pyyaml", "click", "segno", "tzdata")  # what the output is made with
 
 
 def fingerprint(data: bytes, base_url: str | None, zones: Iterable[str]) -> str:
