@@ -8,8 +8,12 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from rallycal.model import Season
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "events.yaml"  # only the smoke test reads it: edits to it never break a test
@@ -115,3 +119,21 @@ def copy_source(tmp_path: Path, source: Path = SEASON_2026, name: str = "events.
     target = tmp_path / name
     target.write_bytes(source.read_bytes())
     return target
+
+
+def season(text: str) -> Season:
+    """The latest season of a source given as text (it must be valid)."""
+    from rallycal.source import parse
+
+    return parse(text.encode(), "events.yaml").latest
+
+
+def problems(text: str | bytes) -> list[str]:
+    """Every problem of a source that must be refused, as `events.yaml:LINE:COL: message`."""
+    from rallycal.errors import SourceError
+    from rallycal.source import parse
+
+    data = text.encode() if isinstance(text, str) else text
+    with pytest.raises(SourceError) as caught:
+        parse(data, "events.yaml")
+    return [p.format("events.yaml") for p in caught.value.problems]

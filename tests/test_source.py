@@ -8,10 +8,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from support import fixture
+from support import fixture, problems, season
 
 from rallycal.errors import RallycalError, SourceError
-from rallycal.model import Season
 from rallycal.source import ALIASES, ID_RULE, MAX_BYTES, load, parse
 
 # Seconds a capped check may take: these take under 0.3 s, so the margin holds on a
@@ -95,16 +94,6 @@ def item(id: str = "shakedown", day: str = "2026-02-06", start: str = '"09:00"',
             f"        start: {start}\n        end: {end}\n")
     return text + (f"        end_day: {end_day}\n" if end_day else "")
 
-
-def season(text: str) -> Season:
-    return parse(text.encode(), "events.yaml").latest
-
-
-def problems(text: str | bytes) -> list[str]:
-    data = text.encode() if isinstance(text, str) else text
-    with pytest.raises(SourceError) as caught:
-        parse(data, "events.yaml")
-    return [p.format("events.yaml") for p in caught.value.problems]
 
 
 def test_base_is_valid():

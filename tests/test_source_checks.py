@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import problems, season
 
 import rallycal.source
 from rallycal.cli import cli
-from rallycal.errors import RallycalError, SourceError
-from rallycal.model import Season
+from rallycal.errors import RallycalError
 from rallycal.serve import Watcher
-from rallycal.source import MAX_BYTES, parse, read_source, size, zones
+from rallycal.source import MAX_BYTES, read_source, size, zones
 
 HEAD = """\
 series: {id: ara, name: ARA, short: ARA, season: 2026}
@@ -50,16 +50,6 @@ def source(*changes: tuple[str, str], tail: str = TEAM) -> str:
         text = text.replace(old, new)
     return text
 
-
-def season(text: str) -> Season:
-    return parse(text.encode(), "events.yaml").latest
-
-
-def problems(text: str | bytes) -> list[str]:
-    data = text.encode() if isinstance(text, str) else text
-    with pytest.raises(SourceError) as caught:
-        parse(data, "events.yaml")
-    return [p.format("events.yaml") for p in caught.value.problems]
 
 
 def test_base_is_valid():
