@@ -48,8 +48,7 @@ def environment(zones: Iterable[str]) -> str:
 
 
 def _environment(zones: Iterable[str], base_url: str | None) -> hashlib._Hash:
-    digest = hashlib.sha256()
-    digest.update(_code())
+    digest = _code().copy()
     digest.update(f"base_url {base_url}\0".encode())
     for zone in sorted(set(zones)):
         digest.update(b"zone " + zone.encode() + b"\0" + zone_data(zone) + b"\0")
@@ -57,26 +56,35 @@ def _environment(zones: Iterable[str], base_url: str | None) -> hashlib._Hash:
 
 
 @functools.cache
-def _code() -> bytes:
-    """The version of rallycal, Python and the libraries, and every file of the package."""
-    parts = [f"rallycal {__version__}\0python {sys.version}\0".encode()]
+def _code() -> hashlib._Hash:
+    """A digest of the version of rallycal, Python and the libraries, and every file of the
+    package: read and hashed once a process, copied for each fingerprint."""
+    digest = hashlib.sha256(f"rallycal {__version__}\0python {sys.version}\0".encode())
     versions = _versions()
-    parts += [f"{library} {versions.get(library, 'absent')}\0".encode() for library in LIBRARIES]
+    for library in LIBRARIES:
+        digest.update(f"{library} {versions.get(library, 'absent')}\0".encode())
     package = Path(__file__).parent
     for file in package_files():
         name = file.relative_to(package).as_posix()
-        parts.append(b"file " + name.encode() + b"\0" + file.read_bytes() + b"\0")
-    return b"".join(parts)
+        digest.update(b"file " + name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest
 
 
 def package_files() -> list[Path]:
-    """Every file of the installed package, data files included (compiled caches aside)."""
+    """Every file of the installed package, data files included (compiled caches aside),
+    in the order of their paths' parts."""
     package = Path(__file__).parent
-    return sorted(
-        file
-        for file in package.rglob("*")
-        if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc"
-    )
+    found: list[Path] = []
+    folders = [package]
+    while folders:  # os.scandir: a tenth of the time of Path.rglob, which reads __pycache__ too
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        folders.append(Path(entry.path))
+                elif entry.is_file() and not entry.name.endswith(".pyc"):
+                    found.append(Path(entry.path))
+    return sorted(found, key=lambda file: file.relative_to(package).parts)
 
 
 def zones(championship: Championship) -> tuple[str, ...]:
