@@ -21,17 +21,20 @@ from __future__ import annotations
 
 import array
 import contextlib
-import ctypes
 import errno
+import functools
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rallycal.errors import PublishError
+
+if TYPE_CHECKING:
+    import ctypes
 
 if sys.platform != "win32":
     import fcntl
@@ -332,7 +335,7 @@ def _still_old(target: Path, done: _Done) -> bool:
 
 
 def _fresh_name(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    return target.with_name(f".{target.name}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
 
 
 def _immutable(target: Path, info: os.stat_result) -> bool:
@@ -361,34 +364,34 @@ class Durability:
 
     Measured at 10,000 rounds (10,223 files, 84 MB; see README): one `syncfs` of the
     output's file system after the writes and again after the renames costs about a
-    tenth of an fsync per file plus one per folder, so that is used where the system
-    has `syncfs` (Linux); elsewhere, each file and folder is fsynced.
+    tenth of an fsync per file plus one per folder, so that is used on Linux (syncfs
+    since 2.6.39, glibc 2.14); elsewhere, each file and folder is fsynced.
     """
 
-    whole_file_system = False
+    whole_file_system = sys.platform == "linux"
 
     @staticmethod
     def syncfs(folder: Path) -> None:
         """Flush every change of the file system holding `folder` to the disk."""
+        import ctypes  # here, at the first sync: an export with nothing to write never needs it
+
         fd = os.open(folder, os.O_RDONLY)
         try:
-            if _LIBC is None or _LIBC.syncfs(fd) != 0:
-                code = ctypes.get_errno() if _LIBC is not None else errno.ENOSYS
+            libc = _libc()
+            if libc is None or libc.syncfs(fd) != 0:
+                code = ctypes.get_errno() if libc is not None else errno.ENOSYS
                 raise OSError(code, os.strerror(code))
         finally:
             os.close(fd)
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
-    if sys.platform != "linux":
-        return None
+    import ctypes  # see `Durability.syncfs`
+
     try:
         library = ctypes.CDLL(None, use_errno=True)
         library.syncfs.argtypes = [ctypes.c_int]
         return library
     except (OSError, AttributeError):
         return None
-
-
-_LIBC = _libc()
-Durability.whole_file_system = _LIBC is not None
