@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import uuid
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,6 +28,8 @@ from rallycal.model import Championship, Round, Season
 from rallycal.wording import STATUS_LABELS, clock, day, day_span
 
 if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
+
     from rallycal.build import EventChange
 
 MAX_ENTRIES = 50  # the feed keeps the newest entries only
@@ -159,6 +160,8 @@ def read_changes(data: bytes | None) -> tuple[list[News], datetime | None, str |
         return [], None, f"is larger than {MAX_BYTES // (1024 * 1024)} MB"
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         return [], None, "holds a document type declaration, which rallycal never writes"
+    import xml.etree.ElementTree as ET  # here: only a folder that has a changes.atom needs it
+
     try:
         root = ET.fromstring(data)
     except Exception as error:  # any failure to read it means it is damaged
