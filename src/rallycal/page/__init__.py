@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import pkgutil
 from collections.abc import Mapping, Sequence
 from datetime import date
 from html import escape
-from importlib.resources import files
 from string import Template
 
 from rallycal.colors import CSS_COLORS
@@ -37,7 +37,12 @@ __all__ = ["Change", "index_page"]
 
 
 def _resource(name: str) -> str:
-    return files(__name__).joinpath(name).read_text(encoding="utf-8")
+    """A data file of this package, read by its loader as `importlib.resources` reads it
+    (text mode: universal newlines), without that package's 5 ms of imports."""
+    data = pkgutil.get_data(__name__, name)
+    if data is None:  # a loader that cannot read data files
+        raise ImportError(f"{__name__} cannot read its {name}")
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
 PAGE = Template(_resource("page.html"))
