@@ -12,7 +12,6 @@ so a hostile file costs little time and memory.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NoReturn, Union, cast
@@ -103,6 +102,8 @@ class Report:
         if len(key) > 100 or cost > self.suggestion_budget:
             return None
         self.suggestion_budget -= cost
+        import difflib  # here: only a misspelt value needs it
+
         close = difflib.get_close_matches(key, list(by_lower), n=1)
         return by_lower[close[0]] if close else None
 
