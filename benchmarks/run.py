@@ -1,10 +1,13 @@
 """How fast rallycal exports, against the floor of the same work and two peers, in one run.
 
-    python benchmarks/run.py    # 22 minutes on two cores shared with heavy work (README)
+    python benchmarks/run.py                  # 22 minutes on two cores shared with heavy work
+    python benchmarks/run.py --sizes 100,1000 # a quick run: start-up and the smaller seasons
+    python benchmarks/run.py --help
 
 * Start-up: `rallycal export` of the shipped events.yaml into a fresh folder and again
-  as a no-op, and `rallycal --help`, as whole processes, against `python -c "import
-  icalendar"` and `python -c "import click"`.
+  as a no-op, and `rallycal --help`, as whole processes started as the installed
+  `rallycal` command starts (with compiled bytecode, as an installed package has it),
+  against `python -c "import icalendar"` and `python -c "import click"`.
 * Scale: synthetic seasons of 100, 1,000 and 10,000 rounds (season.py), each written by
   * the export (`rallycal.publish.export` into a fresh folder);
   * the floor (floor.py): libyaml, plain strings, the same durability; its feeds are
@@ -21,11 +24,12 @@ each run (paired, interleaved), and the report gives medians, the range over the
 and the median of the per-run ratios. Wall times leave out interpreter start-up and
 imports (start-up measures those); peak memory is the child's maximum resident set.
 Progress goes to stderr; the tables and targets to stdout, the last line being
-`export/floor at 10000 rounds: R`.
+`export/floor at 10000 rounds: R` (at the largest of `--sizes`).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -46,8 +50,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "events.yaml"
 EPOCH = 1767225600  # 2026-01-01T00:00:00Z: every run exports at the same time
 SIZES = {100: 5, 1_000: 5, 10_000: 3}  # rounds in the season: runs to take the median of
-LARGEST = max(SIZES)
 STARTUP_RUNS = 15
+# what the installed `rallycal` script runs (`python -m rallycal` would add runpy's imports)
+ENTRY_POINT = ("import sys; from rallycal.cli import main; sys.argv[0] = 'rallycal'; "
+               "sys.exit(main())")
 WRITERS = ("floor", "icalendar", "ics-py")
 
 TARGET_FLOOR_RATIO = 1.5
@@ -115,12 +121,23 @@ CHILDREN = {"export": child_export, "writer": child_writer, "check": child_check
             "plan": child_plan}
 
 
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment of every child: this checkout's code first, and compiled bytecode
+    allowed (with PYTHONDONTWRITEBYTECODE set, every start would compile rallycal again,
+    which an installed package never does)."""
+    env = {**os.environ, **extra}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p
+    )
+    return env
+
+
 def run_child(command: str, *args: object) -> dict:
     """Run one child command in a fresh interpreter and return what it measured."""
     result = subprocess.run(
         [sys.executable, __file__, command, *map(str, args)], capture_output=True, text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"),
-                                                          os.environ.get("PYTHONPATH", "")])},
+        env=child_environment(),
     )
     if result.returncode != 0:
         step = " ".join([command, *map(str, args)])
@@ -138,9 +155,9 @@ def progress(message: str) -> None:
 
 def startup(work: Path) -> dict[str, list[float]]:
     """Wall times of whole commands, taking turns; the first round only warms the caches."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "SOURCE_DATE_EPOCH": str(EPOCH)}
+    env = child_environment(SOURCE_DATE_EPOCH=str(EPOCH))
     fresh, noop = work / "fresh", work / "noop"
-    rallycal = [sys.executable, "-m", "rallycal"]
+    rallycal = [sys.executable, "-c", ENTRY_POINT]
     commands = {
         "python -c 'import icalendar'": [sys.executable, "-c", "import icalendar"],
         "rallycal export (fresh folder)": [*rallycal, "export", str(SHIPPED), "--out",
@@ -181,10 +198,10 @@ def same_feeds(name: str, theirs: Path, export: Path) -> None:
                  f"{differ[0]} first; bring benchmarks/floor.py up to date with rallycal.ics")
 
 
-def scale(work: Path) -> dict[int, dict]:
-    """Every measurement at every size."""
+def scale(work: Path, sizes: dict[int, int]) -> dict[int, dict]:
+    """Every measurement at every size (rounds: runs)."""
     results: dict[int, dict] = {}
-    for rounds, runs in SIZES.items():
+    for rounds, runs in sizes.items():
         folder = work / str(rounds)
         folder.mkdir()
         source = folder / "events.yaml"
@@ -282,7 +299,8 @@ def report(start: dict[str, list[float]], results: dict[int, dict]) -> None:
               f"{spread([f['seconds'] for f in r['comment']])} | "
               f"{max(f['written'] for f in r['comment'])} | {median(share):.2f} |")
     print()
-    top = results[LARGEST]
+    largest = max(results)
+    top = results[largest]
     ratio = median(paired(top, "export", "floor"))
     memory = median(paired(top, "export", "floor", "peak"))
     budget = median([c["seconds"] + TARGET_EDIT_SHARE * e["seconds"]
@@ -292,13 +310,13 @@ def report(start: dict[str, list[float]], results: dict[int, dict]) -> None:
                                           strict=True)])
     noop = median([a / b for a, b in zip(start["rallycal export (no-op)"], base, strict=True)])
     targets = (
-        (f"export/floor at {LARGEST:,} rounds {ratio:.2f}", ratio <= TARGET_FLOOR_RATIO,
+        (f"export/floor at {largest:,} rounds {ratio:.2f}", ratio <= TARGET_FLOOR_RATIO,
          f"<= {TARGET_FLOOR_RATIO}"),
-        (f"export/ics-py at {LARGEST:,} rounds {median(paired(top, 'export', 'ics-py')):.2f}",
+        (f"export/ics-py at {largest:,} rounds {median(paired(top, 'export', 'ics-py')):.2f}",
          median(paired(top, "export", "ics-py")) < 1, "< 1"),
-        (f"peak memory export/floor at {LARGEST:,} rounds {memory:.2f}",
+        (f"peak memory export/floor at {largest:,} rounds {memory:.2f}",
          memory <= TARGET_MEMORY_RATIO, f"<= {TARGET_MEMORY_RATIO}"),
-        (f"one round renamed at {LARGEST:,} rounds {edit:.2f} s, against check + 10% of an "
+        (f"one round renamed at {largest:,} rounds {edit:.2f} s, against check + 10% of an "
          f"export {budget:.2f} s", edit <= budget, "<="),
         (f"a comment-only edit writes {max(f['written'] for f in top['comment'])} files",
          max(f["written"] for f in top["comment"]) <= 1, "<= 1, the manifest"),
@@ -309,25 +327,65 @@ def report(start: dict[str, list[float]], results: dict[int, dict]) -> None:
     )
     for text, passed, target in targets:
         print(f"{'PASS' if passed else 'MISS'}  {text} (target {target})")
-    print(f"export/floor at {LARGEST} rounds: {ratio:.2f}")
+    print(f"export/floor at {largest} rounds: {ratio:.2f}")
 
 
-def main() -> None:
-    if len(sys.argv) > 1:  # a child: one measurement
+def sizes_option(text: str) -> dict[int, int]:
+    """`100,1000` -> {100: 5, 1000: 5}: each size with the runs SIZES gives it (5 below
+    10,000 rounds, 3 from there)."""
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of round counts") from None
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("give one or more round counts of at least 1")
+    return {rounds: SIZES.get(rounds, 5 if rounds < 10_000 else 3) for rounds in sizes}
+
+
+def arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/run.py",
+        description="How fast rallycal exports: start-up, then synthetic seasons against "
+        "the floor and two peers, paired and interleaved. Tables go to stdout, the last "
+        "line being `export/floor at N rounds: R` (N the largest size); progress to stderr.",
+        epilog=f"Children (run by the benchmark itself, one measurement each, one JSON "
+        f"line): {', '.join(CHILDREN)}.",
+    )
+    parser.add_argument(
+        "--sizes", type=sizes_option, default=SIZES, metavar="N,N,...",
+        help=f"the season sizes in rounds (default: {','.join(map(str, SIZES))}; for a "
+        "quick run: --sizes 100,1000)",
+    )
+    parser.add_argument(
+        "--runs", type=int, metavar="N",
+        help="runs at every size (default: 5 below 10,000 rounds, 3 from there)",
+    )
+    options = parser.parse_args(argv)
+    if options.runs is not None:
+        if options.runs < 1:
+            parser.error("--runs must be at least 1")
+        options.sizes = dict.fromkeys(options.sizes, options.runs)
+    return options
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in CHILDREN:  # a child: one measurement
         from rallycal.errors import RallycalError
 
         try:
-            print(json.dumps(CHILDREN[sys.argv[1]](*sys.argv[2:])))
+            print(json.dumps(CHILDREN[argv[0]](*argv[1:])))
         except RallycalError as error:
             sys.exit(f"rallycal refused it: {error}")
         return
+    options = arguments(argv)
     began = time.perf_counter()
     progress(f"Python {platform.python_version()} on {platform.machine()}, "
              f"{os.cpu_count()} CPUs; start-up ...")
     with tempfile.TemporaryDirectory(prefix="rallycal-bench-") as work:
         os.environ["XDG_CACHE_HOME"] = str(Path(work) / "cache")  # the export's render cache
         start = startup(Path(work))
-        results = scale(Path(work))
+        results = scale(Path(work), options.sizes)
     progress(f"done in {time.perf_counter() - began:.0f} s")
     report(start, results)
 
