@@ -213,6 +213,7 @@ import contextlib, io, os, sys
 from rallycal.cli import main
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     main([*sys.argv[1:], "--check"], prog_name="rallycal", standalone_mode=False)
+import ctypes  # what the first sync loads (a dry run never syncs), while the stdlib is readable
 if os.geteuid() == 0:
     os.setgroups([])
     os.setgid(65534)
