@@ -106,8 +106,12 @@ def is_feed_folder(path: str) -> bool:
 
 def round_uid(season: Season, round_: Round, *qualifiers: str) -> str:
     """`ara.2026.sno-drift[.class.l4wd]@rallycal`: ids never contain dots, so no two collide."""
-    parts = (season.series.id, str(season.year), round_.id, *qualifiers)
-    return ".".join(parts) + "@" + UID_DOMAIN
+    return uid_of(season.series.id, season.year, round_.id, *qualifiers)
+
+
+def uid_of(series_id: str, year: int, round_id: str, *qualifiers: str) -> str:
+    """`round_uid` from the ids alone."""
+    return ".".join((series_id, str(year), round_id, *qualifiers)) + "@" + UID_DOMAIN
 
 
 def subject_of(uid: str) -> str:

@@ -17,23 +17,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import pkgutil
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from html import escape
-from string import Template
 
 from rallycal.colors import CSS_COLORS
 from rallycal.feeds import Feed, feed_path
 from rallycal.model import Championship, Season
 from rallycal.page.archives import earlier_seasons, season_over, window_note
+from rallycal.page.cards import RoundFile
 from rallycal.page.changes import Change, latest_changes
-from rallycal.page.markup import Markup, tag, web_link
+from rallycal.page.markup import Markup, joined, opening, swatch, tag, web_link
 from rallycal.page.metadata import head, page_url
+from rallycal.page.pieces import FRESH, Pieces, season_cards, season_events
 from rallycal.page.qr import qr_svg
-from rallycal.page.sections import card, classes, notes, rounds, section, swatch, teams
+from rallycal.page.sections import card, classes, notes, rounds, section, teams
 from rallycal.page.ways import ways
 
-__all__ = ["Change", "index_page"]
+__all__ = ["Change", "Pieces", "index_page"]
 
 
 def _resource(name: str) -> str:
@@ -45,7 +47,8 @@ def _resource(name: str) -> str:
     return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
-PAGE = Template(_resource("page.html"))
+SLOT = re.compile(r"\$([a-z]+)")  # `$name` in page.html
+PAGE = SLOT.split(_resource("page.html"))  # text, slot name, text, ..., text
 STYLE = "\n" + _resource("style.css")
 SCRIPT = "\n" + _resource("script.js")
 
@@ -57,6 +60,7 @@ def index_page(
     changes: Sequence[Change] | None = None,
     reminders: Mapping[str, str] | None = None,
     previous_starts: Mapping[str, date] | None = None,
+    pieces: Pieces | None = None,
 ) -> bytes:
     """The whole page, as UTF-8 bytes, from the championship and its planned feeds.
 
@@ -69,10 +73,12 @@ def index_page(
     has none yet); `reminders`, the path of each feed's variant with alarms by the
     feed's path (by default, read from `feeds`); `previous_starts`, a round's first
     day at the last publication, by the round's UID, when it was another (search
-    engines then read "rescheduled").
+    engines then read "rescheduled"); `pieces`, how each round's card and event are
+    made (by default afresh; see `pieces` to keep them between exports).
     """
     if isinstance(championship, Season):
         championship = Championship.of(championship)
+    pieces = pieces or FRESH
     latest = championship.latest
     series = championship.series
     if reminders is None:
@@ -81,20 +87,22 @@ def index_page(
         }
     style = STYLE + _color_rules(championship, feeds)
     title = f"{series.short} {latest.year} calendar"
-    page = PAGE.substitute(
-        policy=escape(_policy(style, SCRIPT)),
-        title=escape(f"{title}: {'subscribe to' if series.base_url else 'add'} the season"),
-        head=head(
+    slots = {
+        "policy": [escape(_policy(style, SCRIPT))],
+        "title": [escape(f"{title}: {'subscribe to' if series.base_url else 'add'} the season")],
+        "head": head(
             championship,
             f"{series.name} {latest.year} calendar",
             changes_feed=changes is not None,
-            previous_starts=previous_starts or {},
+            events=season_events(championship.in_window, previous_starts or {}, pieces),
         ),
-        style=style,
-        script=SCRIPT,
-        body=_body(championship, feeds, changes, reminders),
-    )
-    return page.encode("utf-8")
+        "style": [style],
+        "script": [SCRIPT],
+        "body": _body(championship, feeds, changes, reminders, pieces),
+    }
+    # Encoded piece by piece and joined once: megabytes of rounds are copied only once.
+    filled = (slots[part] if index % 2 else (part,) for index, part in enumerate(PAGE))
+    return b"".join([piece.encode("utf-8") for run in filled for piece in run])
 
 
 def _body(
@@ -102,7 +110,9 @@ def _body(
     feeds: Sequence[Feed],
     changes: Sequence[Change] | None,
     reminders: Mapping[str, str],
-) -> str:
+    pieces: Pieces,
+) -> list[str]:
+    """The page's body, in pieces (see `markup.joined`)."""
     latest = championship.latest
     stable = [f for f in feeds if f.season is None and not f.reminders]
     by_kind = {kind: [f for f in stable if f.kind == kind] for kind in ("combined", "class")}
@@ -114,45 +124,58 @@ def _body(
     news = latest_changes(changes)
     shown = tuple(reversed(championship.in_window))  # newest first; script.js may reorder
     seasons = [
-        rounds(season, _round_files(season, stable, archives), latest=season is latest)
+        rounds(
+            season,
+            season_cards(season, _round_files(season, stable, archives), pieces),
+            latest=season is latest,
+        )
         for season in shown
     ]
     earlier = earlier_seasons(championship, archives)
-    sections = [
-        ("subscribe", "Whole season", _whole_season(latest, by_kind["combined"], reminders)),
-        ("changes", "Changes", section("changes", "Latest changes", news) if news else None),
-        (f"season-{latest.year}", "Rounds", Markup("\n".join(s for s in seasons if s)) or None),
-        ("classes", "Classes", classes(latest, by_kind["class"], reminders)),
-        ("teams", "Teams", teams(championship.seasons, by_kind["team"], reminders)),
+    sections: list[tuple[str, str, Sequence[str] | None]] = [
+        ("subscribe", "Whole season", _one(_whole_season(latest, by_kind["combined"], reminders))),
+        ("changes", "Changes", _one(section("changes", "Latest changes", news) if news else None)),
+        (f"season-{latest.year}", "Rounds", joined("\n", [s for s in seasons if s]) or None),
+        ("classes", "Classes", _one(classes(latest, by_kind["class"], reminders))),
+        ("teams", "Teams", _one(teams(championship.seasons, by_kind["team"], reminders))),
         (
             "archives",
             "Earlier seasons",
-            section("archives", "Earlier seasons", earlier) if earlier else None,
+            _one(section("archives", "Earlier seasons", earlier) if earlier else None),
         ),
         (
             "notes",
             "Good to know",
-            notes(latest, reminders=bool(reminders), more=[window_note(championship)]),
+            _one(notes(latest, reminders=bool(reminders), more=[window_note(championship)])),
         ),
     ]
     present = [(anchor, label, html) for anchor, label, html in sections if html]
-    main = tag("main", *(html for _, _, html in present), class_="wrap")
-    return "\n".join([_header(championship, present), main, _footer(latest)])
+    content = joined("", [html for _, _, html in present])
+    main = [opening("main", class_="wrap"), *content, "</main>"]
+    header = _header(championship, [(anchor, label) for anchor, label, _ in present])
+    return joined("\n", [[header], main, [_footer(latest)]])
+
+
+def _one(html: Markup | None) -> list[str] | None:
+    """A piece of HTML as a run of pieces (see `markup.joined`)."""
+    return [html] if html else None
 
 
 def _round_files(
     season: Season, stable: list[Feed], archives: Mapping[int, list[Feed]]
-) -> dict[str, Feed]:
+) -> dict[str, RoundFile]:
     """Each round's own file: its season's archive copy, which holds that round alone."""
-    files = {f.id: f for f in stable if f.kind == "round"}
-    files.update({f.id: f for f in archives.get(season.year, []) if f.kind == "round"})
+    files = {f.id: RoundFile.of(f) for f in stable if f.kind == "round"}
+    files.update(
+        {f.id: RoundFile.of(f) for f in archives.get(season.year, []) if f.kind == "round"}
+    )
     return files
 
 
-def _header(championship: Championship, sections: list[tuple[str, str, Markup]]) -> Markup:
+def _header(championship: Championship, sections: list[tuple[str, str]]) -> Markup:
     season = championship.latest
     series = season.series
-    links = [tag("li", tag("a", label, href=f"#{anchor}")) for anchor, label, _ in sections]
+    links = [tag("li", tag("a", label, href=f"#{anchor}")) for anchor, label in sections]
     return tag(
         "header",
         tag(

@@ -7,8 +7,11 @@ code only, never from the source.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from html import escape
 from urllib.parse import urlsplit
+
+from rallycal.colors import CSS_COLORS
 
 VOID = frozenset({"meta", "link", "input"})
 
@@ -23,10 +26,33 @@ def tag(name: str, *children: str | None, **attributes: str | bool | None) -> Ma
     Attribute names come from code only (`class_` is `class`, `data_first` is
     `data-first`); `True` writes a bare attribute, `None` and `False` leave it out.
     """
-    opening = name + "".join(_attribute(key, value) for key, value in attributes.items())
+    start = opening(name, **attributes)
     if name in VOID:
-        return Markup(f"<{opening}>")
-    return Markup("".join([f"<{opening}>", *map(_html, children), f"</{name}>"]))
+        return start
+    return Markup("".join([start, *map(_html, children), f"</{name}>"]))
+
+
+def opening(name: str, **attributes: str | bool | None) -> Markup:
+    """`<name attributes>` alone, as `tag` writes it: for an element whose content is
+    written in many pieces."""
+    return Markup(
+        "<" + name + "".join(_attribute(key, value) for key, value in attributes.items()) + ">"
+    )
+
+
+def joined(separator: str, runs: Iterable[Sequence[str]]) -> list[str]:
+    """The pieces of HTML of several runs of pieces, with `separator` between runs.
+
+    A page of thousands of rounds is kept in pieces until it is written out whole
+    (encoded piece by piece, joined once), so that its megabytes are not copied at
+    every level of nesting.
+    """
+    pieces: list[str] = []
+    for index, run in enumerate(runs):
+        if index:
+            pieces.append(separator)
+        pieces.extend(run)
+    return pieces
 
 
 def web_link(url: str | None, text: str) -> Markup | None:
@@ -39,6 +65,11 @@ def web_link(url: str | None, text: str) -> Markup | None:
 def is_web_address(url: str | None) -> bool:
     """True for an http(s) address: the only kind of source URL the page links to."""
     return bool(url) and urlsplit(url or "").scheme.lower() in ("http", "https")
+
+
+def swatch(color: str | None) -> str:
+    """The class that sets `--sw` to a colour (see `color_rules`); names are letters only."""
+    return f"sw-{color}" if color in CSS_COLORS else ""
 
 
 def _attribute(key: str, value: str | bool | None) -> str:

@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from rallycal.feeds import round_uid
-from rallycal.model import Championship, Round, Season
-from rallycal.page.markup import Markup, is_web_address, tag
-from rallycal.page.sections import round_anchor
+from rallycal.feeds import PAGE
+from rallycal.model import Championship, Season
+from rallycal.page.jsonld import json_ld
+from rallycal.page.markup import opening, tag
 from rallycal.wording import day_span
-
-SCHEMA = "https://schema.org"
-PAGE = "index.html"
-STATUSES = {
-    "cancelled": "EventCancelled",
-    "postponed": "EventPostponed",
-}
 
 
 def page_url(season: Season) -> str | None:
@@ -55,9 +47,12 @@ def head(
     title: str,
     *,
     changes_feed: bool,
-    previous_starts: Mapping[str, date],
-) -> Markup:
-    """The `<meta>` and `<link>` lines the page's head carries besides its own."""
+    events: Sequence[str],
+) -> list[str]:
+    """The `<meta>` and `<link>` lines the page's head carries besides its own, in pieces.
+
+    `events` are the JSON-LD events of the rounds shown (`jsonld.round_event`).
+    """
     season = championship.latest
     text = description(season)
     url = page_url(season)
@@ -80,24 +75,10 @@ def head(
             if changes_feed
             else None
         ),
-        tag(
-            "script",
-            Markup(json_ld(championship.in_window, previous_starts)),
-            type="application/ld+json",
-        ),
     ]
-    return Markup("\n".join(line for line in lines if line))
-
-
-def json_ld(seasons: Sequence[Season], previous_starts: Mapping[str, date]) -> str:
-    """The rounds shown as schema.org `SportsEvent`s, safe inside a `<script>` element."""
-    events = [
-        _event(season, r, previous_starts.get(round_uid(season, r)))
-        for season in reversed(seasons)
-        for r in season.rounds
-    ]
-    text = json.dumps(events, ensure_ascii=False, indent=1, sort_keys=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    script = opening("script", type="application/ld+json")
+    meta = "\n".join(line for line in lines if line)
+    return [f"{meta}\n{script}", *json_ld(events), "</script>"]
 
 
 def rescheduled(page: bytes) -> dict[str, tuple[date, date]]:
@@ -125,61 +106,3 @@ def rescheduled(page: bytes) -> dict[str, tuple[date, date]]:
 
 
 _LD_JSON = re.compile(rb'<script type="application/ld\+json">(.*?)</script>', re.S)
-
-
-def _event(season: Season, round_: Round, previous_start: date | None) -> dict[str, Any]:
-    series = season.series
-    venue = round_.venue
-    address: dict[str, Any] = {"@type": "PostalAddress"}
-    if venue.address:
-        address["streetAddress"] = venue.address
-    address["addressLocality"] = venue.town
-    if venue.state:
-        address["addressRegion"] = venue.state
-    address["addressCountry"] = venue.country
-    status = STATUSES.get(round_.status, "EventScheduled")
-    moved = previous_start is not None and previous_start != round_.first_day
-    if status == "EventScheduled" and moved:
-        status = "EventRescheduled"
-    event: dict[str, Any] = {
-        "@context": SCHEMA,
-        "@type": "SportsEvent",
-        "identifier": round_uid(season, round_),
-        "name": round_.name,
-        "description": f"Round {round_.number} of the {season.year} {series.name}.",
-        "sport": "Rally",
-        "startDate": round_.first_day.isoformat(),
-        "endDate": round_.last_day.isoformat(),
-        "eventStatus": f"{SCHEMA}/{status}",
-        "eventAttendanceMode": f"{SCHEMA}/OfflineEventAttendanceMode",
-        "location": {
-            "@type": "Place",
-            "name": venue.place_name or venue.town,
-            "address": address,
-            "geo": {
-                "@type": "GeoCoordinates",
-                "latitude": venue.latitude,
-                "longitude": venue.longitude,
-            },
-        },
-    }
-    if status == "EventRescheduled" and previous_start is not None:
-        event["previousStartDate"] = previous_start.isoformat()
-    url = _round_url(season, round_)
-    if url:
-        event["url"] = url
-    organizer: dict[str, Any] = {"@type": "Organization", "name": series.name}
-    if is_web_address(series.url):
-        organizer["url"] = series.url
-    event["organizer"] = organizer
-    return event
-
-
-def _round_url(season: Season, round_: Round) -> str | None:
-    """The round's own page; else its card on the subscribe page; else the series' site."""
-    if is_web_address(round_.url):
-        return round_.url
-    page = page_url(season)
-    if page:
-        return f"{page}#{round_anchor(season, round_)}"
-    return season.series.url if is_web_address(season.series.url) else None

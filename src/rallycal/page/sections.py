@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rallycal.agenda import can_be_next
-from rallycal.colors import CSS_COLORS
 from rallycal.feeds import Feed
-from rallycal.model import Round, Season, Team
-from rallycal.page.markup import Markup, tag, web_link
-from rallycal.page.ways import download, ways
-from rallycal.wording import STATUS_LABELS, day_span
+from rallycal.model import Season, Team
+from rallycal.page.markup import Markup, opening, swatch, tag
+from rallycal.page.ways import ways
 
 
-def rounds(season: Season, round_files: Mapping[str, Feed], *, latest: bool) -> Markup | None:
+def rounds(season: Season, cards: Sequence[str], *, latest: bool) -> list[str] | None:
     """One season's rounds as cards, in a section the browser may move to the top.
 
+    `cards` holds each round's card (`cards.round_card`), in the season's order; the
+    section comes back in pieces, the cards among them (see `markup.joined`).
     `data-until` is the last day of the season's last round going ahead: script.js
     leads with the latest season that has one on or after the viewer's date, and marks
     the next round (see `agenda.can_be_next`).
@@ -32,68 +32,23 @@ def rounds(season: Season, round_files: Mapping[str, Feed], *, latest: bool) -> 
         classes_note = " Every class runs every round, except where a round lists its classes."
     ahead = [r.last_day for r in season.rounds if can_be_next(r)]
     anchor = f"season-{season.year}"
-    return tag(
+    start = opening(
         "section",
-        tag("h2", f"The {season.year} season at a glance", id=f"{anchor}-title"),
-        tag(
-            "p",
-            f"{count} round{'s' if count != 1 else ''}, on the local days at each venue."
-            f"{classes_note} Each round also has a file of its own, to add that one rally "
-            "to your calendar as a one-time import.",
-            class_="intro",
-        ),
-        tag(
-            "ol",
-            *(_round(season, r, round_files.get(r.id), every) for r in season.rounds),
-            class_="rounds",
-        ),
         id=anchor,
         class_="season" + (" latest" if latest else ""),
         aria_labelledby=f"{anchor}-title",
         data_year=str(season.year),
         data_until=max(ahead).isoformat() if ahead else None,
     )
-
-
-def _round(season: Season, round_: Round, feed: Feed | None, every: set[str]) -> Markup:
-    going_ahead = can_be_next(round_)
-    chips = None
-    if set(round_.classes) != every:  # the classes only where not all of them run it
-        chips = tag(
-            "ul",
-            *(
-                tag("li", tag("abbr", c.short, title=c.name), class_=swatch(c.color))
-                for c in map(season.rally_class, round_.classes)
-            ),
-            class_="chips",
-            aria_label="Classes",
-        )
-    status = None
-    if round_.status != "confirmed":  # the status only where it is news
-        status = tag(
-            "span", STATUS_LABELS[round_.status], class_=f"status status-{round_.status}"
-        )
-    return tag(
-        "li",
-        tag(
-            "div",
-            tag("span", f"Round {round_.number}", class_="number"),
-            status,
-            class_="round-head",
-        ),
-        tag("h3", round_.name),
-        tag("p", class_="mark", hidden=True),
-        tag("p", day_span(round_.first_day, round_.last_day), class_="when"),
-        tag("p", round_.venue.place, class_="where"),
-        chips,
-        tag("p", round_.notes, class_="muted") if round_.notes else None,
-        web_link(round_.url, f"{round_.name}: the rally's own page"),
-        tag("div", download(feed), class_="round-file") if feed is not None else None,
-        id=round_anchor(season, round_),
-        class_=f"card round {round_.status} {swatch(season.series.color)}",
-        data_first=round_.first_day.isoformat() if going_ahead else None,
-        data_last=round_.last_day.isoformat() if going_ahead else None,
+    heading = tag("h2", f"The {season.year} season at a glance", id=f"{anchor}-title")
+    intro = tag(
+        "p",
+        f"{count} round{'s' if count != 1 else ''}, on the local days at each venue."
+        f"{classes_note} Each round also has a file of its own, to add that one rally "
+        "to your calendar as a one-time import.",
+        class_="intro",
     )
+    return [f'{start}{heading}{intro}<ol class="rounds">', *cards, "</ol></section>"]
 
 
 def classes(season: Season, feeds: list[Feed], reminders: Mapping[str, str]) -> Markup | None:
@@ -253,11 +208,6 @@ def _import_notes() -> list[tuple[str, str]]:
     ]
 
 
-def round_anchor(season: Season, round_: Round) -> str:
-    """The id of a round's card: round ids recur from season to season, years do not."""
-    return f"round-{season.year}-{round_.id}"
-
-
 def section(anchor: str, heading: str, *content: Markup | None) -> Markup:
     """A titled section of the page, reachable at `#anchor`."""
     return tag(
@@ -272,8 +222,3 @@ def section(anchor: str, heading: str, *content: Markup | None) -> Markup:
 def card(feed: Feed) -> str:
     """The classes of a feed's card: its colour as the left edge."""
     return f"card feed {swatch(feed.color)}"
-
-
-def swatch(color: str | None) -> str:
-    """The class that sets `--sw` to a colour (see `color_rules`); names are letters only."""
-    return f"sw-{color}" if color in CSS_COLORS else ""

@@ -6,6 +6,7 @@ offered only as a download, labelled as the one-time import it is.
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import quote
 
 from rallycal.feeds import Feed, feed_url, webcal_url
@@ -81,16 +82,20 @@ def ways(season: Season, feed: Feed, reminders: str | None = None) -> Markup:
 
 def download(feed: Feed) -> Markup:
     """The feed's file itself, by a relative link: a one-time import."""
-    return tag(
-        "a",
-        "Download a one-time import",
-        _about(feed),
-        tag("span", ".ics file: a copy that never updates", class_="hint"),
-        href=quote(feed.path),
-        download=True,
-        type="text/calendar",
-        class_="way way-download",
+    return download_link(feed.path, feed.title)
+
+
+def download_link(path: str, title: str) -> Markup:
+    """The link to download the file at `path`, read out as `title` (one per round's card,
+    so written directly rather than through `tag`)."""
+    return Markup(
+        f'<a href="{escape(quote(path))}" download type="text/calendar" '
+        f'class="way way-download">Download a one-time import<span class="vh"> '
+        f'({escape(title)})</span><span class="hint">{_COPY}</span></a>'
     )
+
+
+_COPY = ".ics file: a copy that never updates"
 
 
 def _reminders(season: Season, feed: Feed, path: str | None) -> Markup | None:
