@@ -22,7 +22,9 @@ from support import EPOCH, copy_source, export, fixture
 
 from rallycal.feeds import plan, round_uid
 from rallycal.model import Championship, Season
-from rallycal.page import Change, index_page
+from rallycal.page import Change, Pieces, index_page
+from rallycal.page.cards import round_card
+from rallycal.page.jsonld import round_event
 from rallycal.source import load, parse
 
 BASE_URL = "https://feeds.example.org/ara/"
@@ -439,6 +441,70 @@ def test_json_ld_keeps_hostile_text_inside_its_element():
     block = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
     assert "<" not in block and ">" not in block and "&" not in block
     assert json.loads(block)[0]["name"] == hostile
+
+
+def test_json_ld_is_laid_out_as_json_dumps_writes_it():
+    season = fixture_season(None)
+    venue = replace(season.rounds[2].venue, latitude=45, place_name="HQ", address="1 <Main> St")
+    season = with_rounds(
+        season,
+        {
+            0: {"name": "</script><!-- é \u2028\u2029 \" \\ \t \x7f & > \U0001f697"},
+            2: {"venue": venue, "url": "https://example.org/x?a=1&b=2"},
+        },
+    )
+    moved = {round_uid(season, season.rounds[3]): date(2026, 1, 2)}
+    for base_url in (None, FIXTURE_BASE):
+        published = season.with_base_url(base_url)
+        html = index_page(published, _shown(published), previous_starts=moved).decode()
+        block = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+        dumped = json.dumps(json.loads(block), ensure_ascii=False, indent=1)
+        safe = dumped.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        assert block == safe
+    assert json_ld(render(replace(season, rounds=(), teams=()))) == []
+
+
+def keeping(store: dict) -> Pieces:
+    """Pieces kept between renders, each looked up by exactly the inputs it is made from."""
+
+    def card(facts, round_, file):
+        key = ("card", facts, round_, file)
+        if key not in store:
+            store[key] = round_card(facts, round_, file)
+        return store[key]
+
+    def event(facts, round_, previous_start):
+        key = ("event", facts, round_, previous_start)
+        if key not in store:
+            store[key] = round_event(facts, round_, previous_start)
+        return store[key]
+
+    return Pieces(card=card, event=event)
+
+
+def test_round_pieces_kept_between_renders_give_the_same_page():
+    store: dict = {}
+    championship = load(fixture("source/two-seasons.yaml"))
+    feeds = plan(championship)
+    kept = index_page(championship, feeds, pieces=keeping(store))
+    assert kept == index_page(championship, feeds)
+    shown = sum(len(s.rounds) for s in championship.in_window)
+    assert len(store) == 2 * shown  # a card and an event per round shown
+
+    latest = championship.latest
+    renamed = with_rounds(latest, {0: {"name": "Renamed <Rally> & Co"}})
+    edited = replace(championship, seasons=(*championship.seasons[:-1], renamed))
+    moved = {round_uid(renamed, renamed.rounds[1]): date(2000, 1, 1)}
+    before = len(store)
+    kept = index_page(edited, plan(edited), previous_starts=moved, pieces=keeping(store))
+    assert kept == index_page(edited, plan(edited), previous_starts=moved)
+    assert len(store) == before + 3  # the renamed round's card and event, the moved one's event
+
+    classes = tuple(replace(c, name=f"{c.name} & co") for c in latest.classes)
+    reclassed = replace(latest, classes=classes)  # the names in the class chips
+    edited = replace(championship, seasons=(*championship.seasons[:-1], reclassed))
+    kept = index_page(edited, plan(edited), pieces=keeping(store))
+    assert kept == index_page(edited, plan(edited))
 
 
 def test_open_graph_and_description_for_shared_links():
