@@ -179,13 +179,12 @@ def decode(data: bytes, report: Report) -> str:
 
 
 def _compose(text: str, report: Report) -> Node | None:
-    events = _events(text)
-    try:
-        return _Composer(events, report).document()
+    try:  # PyYAML's own reader checks every character as it is made: inside the try
+        return _Composer(_events(text), report).document()
     except ReaderError as error:
         code = error.character if isinstance(error.character, int) else ord(error.character)
         offset = error.position
-        if not isinstance(events, _PythonParser):  # libyaml counts bytes, not characters
+        if _LibyamlParser is not None:  # libyaml counts bytes, not characters
             offset = len(text.encode("utf-8")[:offset].decode("utf-8", "ignore"))
         report.stop(end_of(text[:offset]),
                     f"the character U+{code:04X} is not allowed in YAML; delete it")
