@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rallycal.source import values as v
-from rallycal.source.reader import found, given, line_of, quoted
+from rallycal.source.reader import Rejected, found, given, line_of, quoted
 from rallycal.source.values import Kind, Values, plausible_id
 
 T = TypeVar("T")
@@ -150,6 +150,23 @@ class Fields:
         return value
 
 
+# Each schema's fields by key, and its keys as messages list them (required ones first),
+# made once per schema rather than once per mapping: a big source has tens of thousands.
+_Table = tuple[dict[str, Field[Any]], list[str], list[str]]  # by key, allowed, required
+_TABLES: dict[int, tuple[Schema, _Table]] = {}
+
+
+def _table(schema: Schema) -> _Table:
+    known = _TABLES.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    required = [f.key for f in schema if f.required]
+    table = ({f.key: f for f in schema}, required + [f.key for f in schema if not f.required],
+             required)
+    _TABLES[id(schema)] = (schema, table)
+    return table
+
+
 class Structure:
     """Checks of mappings and lists against their schema."""
 
@@ -175,12 +192,12 @@ class Structure:
             self.add(node, f"expected a mapping for {what}, found {found(node)}; "
                            "write its keys on the lines below it, indented")
             return None
-        by_key = {field.key: field for field in schema}
-        allowed = [f.key for f in schema if f.required] + [f.key for f in schema if not f.required]
+        by_key, allowed, required = _table(schema)
         keys: dict[str, Node] = {}
         fields = Fields(node)
+        nodes, values = fields.nodes, fields.values
         for key_node, value_node in node.value:
-            if not given(key_node):
+            if isinstance(key_node, Rejected):
                 continue
             if not isinstance(key_node, ScalarNode):
                 self.add(key_node, f"expected a key in {owner}, found {found(key_node)}; "
@@ -195,24 +212,26 @@ class Structure:
             if moved and key in moved:
                 self.add(key_node, moved[key])
                 continue
-            if key not in by_key:
+            field = by_key.get(key)
+            if field is None:
                 hint = self.values.did_you_mean(
                     key, allowed, f"the keys allowed are {', '.join(allowed)}")
                 self.add(key_node, f"unknown key {quoted(key)} in {owner}; {hint}")
                 continue
-            fields.nodes[key] = value_node
-            field = by_key[key]
-            if field.kind is not None and given(value_node):
-                fields.values[key] = field.kind(self.values, value_node, key, owner,
-                                                not field.required)
-            if field.required and field.kind is not None and fields.values.get(key) is None:
+            nodes[key] = value_node
+            if field.kind is None:
+                continue
+            value: object = None
+            if not isinstance(value_node, Rejected):  # reported already
+                value = values[key] = field.kind(self.values, value_node, key, owner,
+                                                 not field.required)
+            if value is None and field.required:
                 fields.missing = True
-        for field in schema:
-            if field.required and field.key not in fields.nodes:
+        for key in required:
+            if key not in nodes:
                 fields.missing = True
-                if field.key not in keys:
-                    self.add(node, f"{owner} is missing '{field.key}'; "
-                                   f"add a line '{field.key}: ...'")
+                if key not in keys:
+                    self.add(node, f"{owner} is missing '{key}'; add a line '{key}: ...'")
         return fields
 
     def distinct(self, f: Fields, key: str, owner: str, seen: dict[str, tuple[Node, str]],

@@ -45,6 +45,11 @@ _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _YEAR = re.compile(r"[0-9]{1,9}")
 _COUNT = _YEAR
 _NOT_IN_URL = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
+# What text may not hold: control characters (Unicode's category Cc, U+0000 to U+001F
+# and U+007F to U+009F) and the line and paragraph separators (Zl, Zp: U+2028, U+2029),
+# found by one search rather than by asking unicodedata about every character.
+UNWANTED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_UNWANTED_ON_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # tab, LF ok
 
 
 def listing(names: Iterable[str]) -> str:
@@ -113,19 +118,20 @@ class Values:
              limit: int = NAME_LIMIT, multiline: bool = False, kind: str = "text") -> str | None:
         """Stripped, non-empty text without control characters or line separators, at most
         `limit` long."""
-        what = f"'{key}' in {owner}"
         if not isinstance(node, ScalarNode):
-            self.add(node, f"expected {kind} for {what}, found {found(node)}; "
+            self.add(node, f"expected {kind} for '{key}' in {owner}, found {found(node)}; "
                            "write a single value")
             return None
         value = "" if is_null(node) else node.value.strip()
+        unwanted = (_UNWANTED_ON_LINES if multiline else UNWANTED).search(value)
+        if value and unwanted is None and len(value) <= limit:
+            return value  # the usual case: no message worded in vain
+        what = f"'{key}' in {owner}"
         if not value:
             fix = "fill it in or delete the line" if optional else "fill it in"
             self.add(node, f"{what} is empty; {fix}")
             return None
-        allowed = "\t\n" if multiline else ""
-        bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")
-                    and c not in allowed), None)
+        bad = unwanted.group() if unwanted else None
         if bad == "\n":
             self.add(node, f"{what} has a line break; write it on one line")
         elif bad == "\t":
