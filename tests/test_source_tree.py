@@ -9,6 +9,7 @@ and the problems must be the same.
 from __future__ import annotations
 
 import random
+import re
 import time
 
 import pytest
@@ -146,6 +147,17 @@ def test_anchors_aliases_and_tags_always_go_to_the_events(monkeypatch):
         assert fast == events, repr(text)
         assert events[1] == [], repr(text)
     assert composed > 500  # the check above ran often enough to mean something
+
+
+def test_the_property_search_finds_what_its_plain_form_finds():
+    """`tree.PROPERTY` is written for speed; this is what it means."""
+    plain = re.compile(r"(?<![^\s\ufeff\[\]{},:?\"'-])(?:[&*]\S|!)")
+    parts = ["a", " ", "&", "*", "!", "\n", "-", "[", ":", "&x", "\ufeff", "'", "\t", "é", "}"]
+    chance = random.Random(5)
+    for _ in range(50_000):
+        text = "".join(chance.choice(parts) for _ in range(chance.randint(0, 8)))
+        found, meant = tree.PROPERTY.search(text), plain.search(text)
+        assert (found and found.start()) == (meant and meant.start()), repr(text)
 
 
 def test_deep_nesting_stops_libyaml_early():

@@ -137,13 +137,16 @@ def read(data: bytes, report: Report) -> Node | None:
                             "than a season needs; check that this is the right file")
     text = _without_yaml_only_breaks(decode(data, report), report)
     before = len(report.problems)
-    for number, line in enumerate(_LINE_BREAK.split(text), 1):
-        if len(line) > MAX_LINE:
-            report.add((number, MAX_LINE + 1),
-                       f"this line is {len(line):,} characters long; keep lines under "
-                       f"{MAX_LINE:,} characters (write long text over several lines)")
-    if len(report.problems) > before:
-        raise Stop
+    # Splitting at "\n" alone is three times as fast and gives no shorter lines: only
+    # when one of those is too long are the lines counted as editors count them.
+    if max(map(len, text.split("\n"))) > MAX_LINE:
+        for number, line in enumerate(_LINE_BREAK.split(text), 1):
+            if len(line) > MAX_LINE:
+                report.add((number, MAX_LINE + 1),
+                           f"this line is {len(line):,} characters long; keep lines under "
+                           f"{MAX_LINE:,} characters (write long text over several lines)")
+        if len(report.problems) > before:
+            raise Stop
     return _compose(text, report)
 
 
