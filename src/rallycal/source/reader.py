@@ -55,7 +55,7 @@ SUGGESTION_BUDGET = 2_000_000  # characters compared to find "did you mean" hint
 
 ALIASES = "anchors and aliases (&name, *name) are not allowed; write the value out"
 
-_NULLS = ("", "~", "null", "Null", "NULL")
+NULLS = ("", "~", "null", "Null", "NULL")  # YAML's null, written unquoted
 _LINE_BREAK = re.compile(r"\r\n|[\r\n]")  # as editors and grep -n count lines
 # Line breaks to YAML 1.1 (PyYAML) but not to editors: a comment would end there.
 _YAML_ONLY_BREAK = re.compile("[\x85\u2028\u2029]")
@@ -327,7 +327,7 @@ def given(node: Node | None) -> bool:
 
 def is_null(node: Node) -> bool:
     """Whether the node is YAML's null (`~`, `null` or nothing), written unquoted."""
-    return isinstance(node, ScalarNode) and not node.style and node.value in _NULLS
+    return isinstance(node, ScalarNode) and not node.style and node.value in NULLS
 
 
 def found(node: Node) -> str:

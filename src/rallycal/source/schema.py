@@ -136,11 +136,9 @@ class Fields:
     def get(self, key: str, kind: type[T]) -> T | None:
         """The checked value of `key`, or None when it is absent or had a problem."""
         value = self.values.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, kind):
-            raise TypeError(f"{key} is a {type(value).__name__}, not a {kind.__name__}")
-        return value
+        if value is None or isinstance(value, kind):
+            return value
+        raise TypeError(f"{key} is a {type(value).__name__}, not a {kind.__name__}")
 
     def need(self, key: str, kind: type[T]) -> T:
         """The checked value of a required key; only once `missing` is known to be False."""

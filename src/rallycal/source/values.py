@@ -21,7 +21,7 @@ from rallycal.colors import CSS_COLORS
 from rallycal.errors import RallycalError
 from rallycal.model import STATUSES, Status
 from rallycal.source import zones
-from rallycal.source.reader import Report, found, is_null, line_of, quoted
+from rallycal.source.reader import NULLS, Report, found, line_of, quoted
 
 NAME_LIMIT = 200
 NOTES_LIMIT = 4000
@@ -113,6 +113,7 @@ class Values:
         self.report = report
         self.add = report.add
         self.did_you_mean = report.did_you_mean
+        self.locations: set[str] = set()  # the zones checked and found good
 
     def text(self, node: Node, key: str, owner: str, *, optional: bool = False,
              limit: int = NAME_LIMIT, multiline: bool = False, kind: str = "text") -> str | None:
@@ -122,7 +123,7 @@ class Values:
             self.add(node, f"expected {kind} for '{key}' in {owner}, found {found(node)}; "
                            "write a single value")
             return None
-        value = "" if is_null(node) else node.value.strip()
+        value = "" if not node.style and node.value in NULLS else node.value.strip()  # is_null
         unwanted = (_UNWANTED_ON_LINES if multiline else UNWANTED).search(value)
         if value and unwanted is None and len(value) <= limit:
             return value  # the usual case: no message worded in vain
@@ -276,7 +277,10 @@ class Values:
     def timezone(self, node: Node, key: str, owner: str) -> str | None:
         """A location zone of the tz database zoneinfo converts with (`zones`)."""
         value = self.text(node, key, owner)
-        if value is None or zones.is_location(value):
+        if value is None or value in self.locations:
+            return value
+        if zones.is_location(value):
+            self.locations.add(value)  # a source names few zones, each many times
             return value
         meant = zones.common_meaning(value)
         target = zones.link_target(value) if "/" in value or not meant else None
