@@ -165,11 +165,9 @@ def _round_files(
     season: Season, stable: list[Feed], archives: Mapping[int, list[Feed]]
 ) -> dict[str, RoundFile]:
     """Each round's own file: its season's archive copy, which holds that round alone."""
-    files = {f.id: RoundFile.of(f) for f in stable if f.kind == "round"}
-    files.update(
-        {f.id: RoundFile.of(f) for f in archives.get(season.year, []) if f.kind == "round"}
-    )
-    return files
+    feeds = {f.id: f for f in stable if f.kind == "round"}
+    feeds.update({f.id: f for f in archives.get(season.year, []) if f.kind == "round"})
+    return {r.id: RoundFile.of(feeds[r.id]) for r in season.rounds if r.id in feeds}
 
 
 def _header(championship: Championship, sections: list[tuple[str, str]]) -> Markup:
