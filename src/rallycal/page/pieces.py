@@ -18,8 +18,8 @@ from rallycal.model import Round, Season
 from rallycal.page.cards import CardFacts, RoundFile, round_card
 from rallycal.page.jsonld import EventFacts, round_event
 
-CardMaker = Callable[[CardFacts, Round, "RoundFile | None"], str]
-EventMaker = Callable[[EventFacts, Round, "date | None"], str]
+CardMaker = Callable[[CardFacts, Round, RoundFile | None], str]
+EventMaker = Callable[[EventFacts, Round, date | None], str]
 
 
 @dataclass(frozen=True)
