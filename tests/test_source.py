@@ -924,3 +924,19 @@ def test_pure_python_parser_reads_the_same(monkeypatch):
     fast = parse(valid, "events.yaml"), problems(broken), problems(tab)
     monkeypatch.setattr(rallycal.source.reader, "_LibyamlParser", None)
     assert (parse(valid, "events.yaml"), problems(broken), problems(tab)) == fast
+
+
+def test_the_garbage_collector_is_restored_after_a_parse():
+    """Parsing pauses the cyclic garbage collector, and leaves it as it found it."""
+    import gc
+
+    assert gc.isenabled()
+    parse(BASE.encode(), "events.yaml")
+    problems("series: [")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse(BASE.encode(), "events.yaml")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
