@@ -36,6 +36,10 @@ PLAIN = [
     "名前: 東京\nemoji: \U0001f697\n",
     "time: 10:30\nday: 2026-02-06\nno: NO\nnumber: -84.144\n",
     "[" * 20 + "]" * 20 + "\n",  # the deepest nesting allowed
+    "%YAML 1.1\n---\na: 1\n",
+    "a: 1\n...\n# the end\n",
+    "--- >\n  folded\n",
+    "- [a, {b: c}]\n- ? x\n",
 ]
 # Text with an anchor, an alias or a tag, or that libyaml refuses, or at a cap: the
 # events compose it, and say what is wrong where.
