@@ -9,6 +9,7 @@ have rendered only the events whose inputs changed.
 from __future__ import annotations
 
 import copy
+import os
 import random
 import shutil
 from pathlib import Path
@@ -241,3 +242,87 @@ def test_a_damaged_cache_means_a_full_build(tmp_path, damage):
 def test_the_cache_lives_outside_the_output_folder(tmp_path):
     out = tmp_path / "dist"
     assert out not in cache.cache_file(out).parents
+
+
+def test_a_feed_rewritten_with_its_old_size_and_times_is_not_trusted(tmp_path, monkeypatch):
+    """Same size, modification time put back: the change time still gives it away."""
+    tree = start()
+    src = tmp_path / "events.yaml"
+    src.write_text(source(tree), encoding="utf-8")
+    out = tmp_path / "dist"
+    export(src, out, EPOCH)
+    feed = out / "round" / "r1.ics"
+    before = feed.stat()
+    data = feed.read_bytes()
+    feed.write_bytes(data.replace(b"SEQUENCE:0", b"SEQUENCE:7"))
+    os.utime(feed, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert feed.stat().st_size == before.st_size
+    assert cache.load(out, None) is None
+
+
+def test_a_feed_changed_in_the_records_clock_tick_is_hashed(tmp_path, monkeypatch):
+    """A file whose times are as late as the record is racily clean: its bytes decide."""
+    tree = start()
+    src = tmp_path / "events.yaml"
+    src.write_text(source(tree), encoding="utf-8")
+    out = tmp_path / "dist"
+    export(src, out, EPOCH)
+    feed = out / "round" / "r1.ics"
+    signature = cache.signature(feed)
+    assert signature is not None
+    assert not cache.settled(signature, signature[3])  # same tick: not to be trusted
+    assert cache.settled(signature, signature[3] + 10**9)
+    hashed: list[Path] = []
+    real = cache.read_feed
+
+    def reading(path: Path, cut: int | None = None) -> bytes | None:
+        hashed.append(path)
+        return real(path, cut)
+
+    monkeypatch.setattr(cache, "read_feed", reading)
+    record = cache._read(cache.cache_file(out))
+    assert record is not None
+    monkeypatch.setattr(cache, "_read", lambda path: cache.Record(
+        record.feeds, record.inputs, made=max(f.signature[3] for f in record.feeds.values()
+                                              if f.signature)))
+    assert cache.load(out, None) is not None and feed in hashed  # hashed, and as recorded
+    feed.write_bytes(feed.read_bytes().replace(b"SEQUENCE:0", b"SEQUENCE:7"))
+    os.utime(feed, ns=(signature[2], signature[2]))
+    monkeypatch.setattr(cache, "signature", lambda path: signature if path == feed
+                        else cache_signature(path))
+    assert cache.load(out, None) is None  # same signature, but racy: the bytes decide
+
+
+def cache_signature(path: Path) -> tuple[int, int, int, int] | None:
+    info = os.lstat(path)
+    return info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def test_a_settled_feed_is_not_read_again(tmp_path, monkeypatch):
+    tree = start()
+    src = tmp_path / "events.yaml"
+    src.write_text(source(tree), encoding="utf-8")
+    out = tmp_path / "dist"
+    export(src, out, EPOCH)
+    record = cache._read(cache.cache_file(out))
+    assert record is not None
+    monkeypatch.setattr(cache, "_read", lambda path: cache.Record(
+        record.feeds, record.inputs, made=record.made + 10**9))
+    read: list[Path] = []
+    monkeypatch.setattr(cache, "read_feed", lambda path, cut=None: read.append(path))
+    assert cache.load(out, None) is not None and read == []
+
+
+def test_a_cache_file_that_does_not_match_its_checksum_is_ignored(tmp_path):
+    tree = start()
+    src = tmp_path / "events.yaml"
+    src.write_text(source(tree), encoding="utf-8")
+    out = tmp_path / "dist"
+    export(src, out, EPOCH)
+    path = cache.cache_file(out)
+    body, checksum, _ = path.read_bytes().rsplit(b"\n", 2)
+    assert cache.load(out, None) is not None
+    edited = body.replace(b'"format":2', b'"format": 2')  # the same JSON, other bytes
+    assert edited != body
+    path.write_bytes(edited + b"\n" + checksum + b"\n")
+    assert cache.load(out, None) is None

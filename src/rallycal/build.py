@@ -8,7 +8,7 @@ order they are to be written); `publish` does the reading and writing around it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -155,7 +155,7 @@ class Builder:
             self.now,
         )
         yield self._made(CHANGES, news.data)
-        starts = previous_starts(championship, self.previous)
+        starts = previous_starts(championship, self.previous, self._unchanged)
         yield self._made(PAGE, index_page(
             championship, result.feeds,
             changes=[Change(n.updated, n.title) for n in news.entries],
@@ -171,6 +171,13 @@ class Builder:
         if news.warning:
             result.warnings.append(news.warning)
 
+    def _unchanged(self, uid: str) -> bool:
+        """Whether event `uid` is published as this build makes it (same inputs, reused)."""
+        reuse, digest = self.reuse, self.result.record.inputs.get(uid)
+        return reuse is not None and digest is not None and reuse.knows(uid) and (
+            reuse.record.inputs.get(uid) == digest
+        )
+
     def _made(self, path: str, data: bytes) -> OutputFile:
         digest = hashlib.sha256(data).hexdigest()
         self.result.digests[path] = digest
@@ -182,29 +189,27 @@ class Builder:
     ) -> OutputFile:
         """One feed, reused whole when nothing in it changed."""
         series = self.result.championship.series
-        header = self.inputs.header(series, feed)
-        digests = [self.inputs.entry(entry) for entry in feed.entries]
-        uids = tuple(entry.uid for entry in feed.entries)
+        inputs = self.inputs
+        header = inputs.header(series, feed)
+        keys = inputs.entries(feed.entries)
+        uids = [entry.uid for entry in feed.entries]
+        key = inputs.feed(header, uids, keys)
         record = self.result.record
-        record.inputs.update(zip(uids, digests, strict=True))
+        record.inputs.update(zip(uids, keys, strict=True))
         old = self.reuse.record.feeds.get(feed.path) if self.reuse else None
-        if old is not None and self.reuse is not None:
-            known = self.reuse.record.inputs
-            if old.header == header and old.uids == uids and all(
-                known.get(uid) == digest for uid, digest in zip(uids, digests, strict=True)
-            ):
-                for uid in uids:
-                    uses[uid] -= 1
-                    if uses[uid] == 0:
-                        shared.pop(uid, None)
-                record.feeds[feed.path] = old
-                return OutputFile(feed.path, None, old.sha256)
+        if old is not None and old.key == key:
+            for uid in uids:
+                uses[uid] -= 1
+                if uses[uid] == 0:
+                    shared.pop(uid, None)
+            record.feeds[feed.path] = old
+            return OutputFile(feed.path, None, old.sha256)
         published = self.reuse.feed(feed.path) if self.reuse and old else None
         events = []
-        for entry, digest in zip(feed.entries, digests, strict=True):
+        for entry, entry_key in zip(feed.entries, keys, strict=True):
             event = shared.get(entry.uid)
             if event is None:
-                event = self._reused(entry.uid, digest, published)
+                event = self._reused(entry.uid, entry_key, published)
                 if event is None:
                     event, change = _event(entry, self.previous, self.now, in_feeds[entry.uid])
                     if change is not None:
@@ -219,8 +224,8 @@ class Builder:
         head = empty[: -len(CALENDAR_END)]
         data = b"".join([head, *events, CALENDAR_END])
         digest = hashlib.sha256(data).hexdigest()
-        sizes = tuple(len(event) for event in events)
-        record.feeds[feed.path] = FeedRecord(digest, header, len(head), uids, sizes)
+        sizes = ",".join([str(len(event)) for event in events])
+        record.feeds[feed.path] = FeedRecord(digest, key, len(head), "\n".join(uids), sizes)
         return OutputFile(feed.path, data, digest)
 
     def _reused(
@@ -246,6 +251,10 @@ def _event(
     here are dropped as soon as they have been.
     """
     body = ics.event_body(entry.season, entry)
+    if entry.uid not in previous.events:  # new: nothing to compare it with, a first stamp
+        title = ics.summary(entry.season, entry)
+        added = EventChange(entry.uid, "added", title, tuple(feeds), entry.subject)
+        return ics.assemble_event(body, ics.Stamp(0, now)), added
     visible = visible_lines(body)
     stamp, state = restamp(entry.uid, visible, previous, now)
     change = None
@@ -318,18 +327,22 @@ def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str
                 result.removals.append(Removal(path, uid, _title(previous.events[uid])))
 
 
-def previous_starts(championship: Championship, previous: Publication) -> dict[str, date]:
+def previous_starts(
+    championship: Championship, previous: Publication,
+    unchanged: Callable[[str], bool] = lambda uid: False,
+) -> dict[str, date]:
     """Each moved round's first day before it moved, by UID, for search engines.
 
     A round whose first day differs from its last published one has just moved; one
-    the last page already called rescheduled, to the day it still has, stays so.
+    the last page already called rescheduled, to the day it still has, stays so. An
+    event `unchanged` says is published as it is now has not moved, and is not read.
     """
     kept = rescheduled(previous.page) if previous.page else {}
     starts: dict[str, date] = {}
     for season in championship.seasons:
         for round_ in season.rounds:
             uid = round_uid(season, round_)
-            old = previous.events.get(uid)
+            old = None if unchanged(uid) else previous.events.get(uid)
             before = _first_day(old.value("DTSTART")) if old else None
             if before is not None and before != round_.first_day:
                 starts[uid] = before

@@ -3,21 +3,31 @@
 An event's text is a pure function of its inputs: the facts of its season it can use
 (the series, the year, how many rounds, the classes and teams), its round, its UID
 (which names its class, team or schedule item), whether it has reminders, and the
-code and time-zone data that render it (`fingerprint.environment`). `Digests.entry`
-hashes exactly those; a feed's header is hashed the same way (`Digests.header`). A
-text that starts to depend on anything else must add it here: the tests compare
-incremental exports with fresh ones after many random edits, so a forgotten input
-fails them.
+code and time-zone data that render it (`fingerprint.environment`). `Digests.entries`
+keys each event by exactly those (its UID aside, which keys the record); a feed's
+header is hashed the same way (`Digests.header`), and a feed's key (`Digests.feed`)
+covers its header and each of its events' UID and key, so that one comparison tells
+an unchanged feed. A text that starts to depend on anything else must add it here:
+the tests compare incremental exports with fresh ones after many random edits, so a
+forgotten input fails them.
 
 After each export, a record of every feed written goes to a cache file OUTSIDE the
-output folder, in the user's cache folder (`cache_file`): each feed's sha256, the
-digest of its header, and the UID, input digest and byte length of each of its events. The next
-export trusts that record only once every feed in the folder hashes as it says and
-no other feed is there (`load`); then an event whose inputs did not change is copied
+output folder, in the user's cache folder (`cache_file`): each feed's sha256 and file
+signature, the digest of its header, and the UID, input digest and byte length of each
+of its events; the file ends with a digest of its own content. The next export trusts
+that record only once every feed in the folder is verified to be as it says and no
+other feed is there (`load`); then an event whose inputs did not change is copied
 from the bytes already published (stamps included) instead of being rendered and
 compared, and a feed whose header and events did not change is neither assembled
 nor written. Anything that does not verify (no cache, a damaged one, a feed edited by
 hand or missing) means a full build, as if there were no cache.
+
+A feed is verified as git verifies its work tree: a file whose signature (inode, size,
+modification and change times) is the one recorded, and which had settled before the
+record was made, has not been written since, because writing a file, renaming one
+over it or touching it moves its change time past the record's. A file that changed
+in the same clock tick as the record ("racily clean"), and any file whose signature
+differs, is read and hashed instead; a copy with the same bytes still verifies.
 """
 
 from __future__ import annotations
@@ -26,9 +36,11 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import sys
+import time
 from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rallycal.feeds import PAGE, Entry, Feed
@@ -43,10 +55,16 @@ from rallycal.history import (
 from rallycal.manifest import Manifest
 from rallycal.model import Round, Season, Series
 
-FORMAT = 1
+FORMAT = 2
 BEGIN = b"BEGIN:VEVENT\r\n"
 END = b"END:VEVENT\r\n"
 CALENDAR_END = b"END:VCALENDAR\r\n"
+Signature = tuple[int, int, int, int]  # a file's inode, size, mtime and ctime in ns
+_SECOND = 1_000_000_000
+# How long after a write a file's times may still show the clock tick of the write:
+# Linux stamps files with a clock that lags by up to one tick (at most 10 ms), and a
+# file system keeping whole seconds (FAT keeps two) rounds the times down.
+_FINE_TICK, _COARSE_TICK = 20_000_000, 2 * _SECOND
 
 
 @dataclass(frozen=True)
@@ -54,10 +72,24 @@ class FeedRecord:
     """One feed as the last export wrote it."""
 
     sha256: str
-    header: str  # the digest of the header's inputs
+    key: str  # the digest of everything the feed is made from (`Digests.feed`)
     head: int  # bytes before the first event
-    uids: tuple[str, ...]
-    sizes: tuple[int, ...]  # each event's length in bytes, in order
+    uid_lines: str  # its events' UIDs, one per line, in order
+    size_list: str  # each event's length in bytes, in order, comma-separated
+    signature: Signature | None = None  # the file as it was when the record was made
+
+    @property
+    def uids(self) -> tuple[str, ...]:
+        return tuple(self.uid_lines.split("\n")) if self.uid_lines else ()
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(map(int, self.size_list.split(","))) if self.size_list else ()
+
+    @property
+    def length(self) -> int:
+        """The feed's size in bytes, as the record says."""
+        return self.head + sum(self.sizes) + len(CALENDAR_END)
 
     def spans(self) -> Iterator[tuple[str, int, int]]:
         """Each event's UID, first byte and end."""
@@ -67,12 +99,49 @@ class FeedRecord:
             start += size
 
 
-@dataclass
 class Record:
-    """What an export wrote: every feed, and each event's input digest by UID."""
+    """What an export wrote: every feed, and each event's key by UID."""
 
-    feeds: dict[str, FeedRecord] = field(default_factory=dict)
-    inputs: dict[str, str] = field(default_factory=dict)
+    def __init__(
+        self, feeds: dict[str, FeedRecord] | None = None, inputs: dict[str, str] | None = None,
+        made: int = 0, *, input_lines: str = "",
+    ) -> None:
+        self.feeds = {} if feeds is None else feeds
+        self.made = made  # when the signatures were taken, in ns since 1970
+        self._inputs = inputs
+        self._input_lines = input_lines  # "uid key" lines, read only if asked for
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        """Each event's key by UID (read on first use: an edit that changes no feed never
+        needs them)."""
+        if self._inputs is None:
+            pairs = (line.partition(" ") for line in self._input_lines.split("\n") if line)
+            self._inputs = {uid: key for uid, _, key in pairs}
+        return self._inputs
+
+    def input_lines(self) -> str:
+        if self._inputs is None:
+            return self._input_lines
+        return "\n".join([f"{uid} {key}" for uid, key in self._inputs.items()])
+
+
+def signature(path: Path | str) -> Signature | None:
+    """The signature of a regular file (never through a link), or None."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def settled(sig: Signature, made: int) -> bool:
+    """Whether a file with signature `sig`, taken at `made`, would show any later write."""
+    latest = max(sig[2], sig[3])
+    coarse = sig[2] % _SECOND == 0 and sig[3] % _SECOND == 0
+    return latest < made - (_COARSE_TICK if coarse else _FINE_TICK)
 
 
 def cache_file(out: Path) -> Path:
@@ -102,30 +171,39 @@ class Digests:
     def __init__(self, environment: str) -> None:
         self.environment = environment
         self._seasons: dict[int, str] = {}
-        self._rounds: dict[tuple[int, str], str] = {}
-        self._entries: dict[str, str] = {}
+        self._rounds: dict[int, str] = {}  # by the id() of rounds the build holds
+        self._series: dict[int, str] = {}
 
-    def entry(self, entry: Entry) -> str:
-        """The digest of everything the event of `entry` is rendered from."""
-        digest = self._entries.get(entry.uid)  # the same UID is the same event in every feed
-        if digest is None:
-            digest = self._entries[entry.uid] = self._entry(entry)
-        return digest
+    def entries(self, entries: tuple[Entry, ...]) -> list[str]:
+        """The key of each entry's event: its round's digest, and whether it has alarms.
 
-    def _entry(self, entry: Entry) -> str:
-        season = entry.season
-        key = (season.year, entry.round.id)
-        round_digest = self._rounds.get(key)
-        if round_digest is None:
-            round_digest = self._rounds[key] = _digest(self._season(season), _round(entry.round))
-        return _digest(round_digest, entry.uid, str(entry.reminders))
+        With the UID, which keys it in the record, that is everything the event is
+        rendered from."""
+        rounds = self._rounds
+        keys = []
+        for entry in entries:
+            digest = rounds.get(id(entry.round))
+            if digest is None:
+                digest = rounds[id(entry.round)] = _digest(
+                    self._season(entry.season), _round(entry.round)
+                )
+            keys.append(digest + "+" if entry.reminders else digest)
+        return keys
 
     def header(self, series: Series, feed: Feed) -> str:
         """The digest of everything a feed's calendar properties are rendered from."""
+        facts = self._series.get(id(series))
+        if facts is None:
+            facts = self._series[id(series)] = _digest(self.environment, repr(series))
         return _digest(
-            self.environment, repr(series), feed.kind, feed.id, feed.name, feed.path, feed.title,
+            facts, feed.kind, feed.id, feed.name, feed.path, feed.title,
             feed.description, repr(feed.color), repr(feed.season), str(feed.reminders),
         )
+
+    @staticmethod
+    def feed(header: str, uids: list[str], keys: list[str]) -> str:
+        """The key of a whole feed: its header, and each event's UID and key in order."""
+        return _digest(header, "\n".join(uids), "\n".join(keys))
 
     def _season(self, season: Season) -> str:
         digest = self._seasons.get(id(season))
@@ -138,21 +216,29 @@ class Digests:
 class Reuse:
     """A verified record: every feed in the output folder is exactly as it describes."""
 
-    def __init__(self, out: Path, record: Record) -> None:
+    def __init__(self, out: Path, record: Record, settled: dict[str, Signature]) -> None:
         self.out = out
         self.record = record
-        self._where: dict[str, tuple[str, int, int]] = {}
-        for path, feed in record.feeds.items():
-            for uid, start, end in feed.spans():
-                self._where.setdefault(uid, (path, start, end))
+        self.settled = settled  # the feeds verified by their signatures alone
+        self._spans: dict[str, tuple[str, int, int]] | None = None
+
+    def untouched(self, written: list[str]) -> dict[str, Signature]:
+        """The signatures still true of the feeds this export did not write."""
+        changed = set(written)
+        return {path: sig for path, sig in self.settled.items() if path not in changed}
 
     def knows(self, uid: str) -> bool:
-        """Whether a published feed holds event `uid`."""
-        return uid in self._where
+        """Whether a published feed holds event `uid` (the record keys exactly those)."""
+        return uid in self.record.inputs
 
     def event(self, uid: str) -> bytes:
         """The published bytes of event `uid`, stamps included."""
-        where, start, end = self._where[uid]
+        if self._spans is None:  # only an edit that moves events between feeds needs it
+            self._spans = {}
+            for path, feed in self.record.feeds.items():
+                for known, start, end in feed.spans():
+                    self._spans.setdefault(known, (path, start, end))
+        where, start, end = self._spans[uid]
         fd = os.open(self.out / where, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         try:
             return os.pread(fd, end - start, start)
@@ -186,13 +272,13 @@ class _LazyEvents(MutableMapping[str, PublishedEvent]):
     def __getitem__(self, uid: str) -> PublishedEvent:
         event = self._parsed.get(uid)
         if event is None:
-            if uid not in self._reuse._where:
+            if not self._reuse.knows(uid):
                 raise KeyError(uid)
             event = self._parsed[uid] = parse_events(self._reuse.event(uid))[0]
         return event
 
     def __contains__(self, uid: object) -> bool:
-        return uid in self._parsed or uid in self._reuse._where
+        return uid in self._parsed or uid in self._reuse.record.inputs
 
     def __setitem__(self, uid: str, event: PublishedEvent) -> None:
         self._parsed[uid] = event
@@ -201,10 +287,10 @@ class _LazyEvents(MutableMapping[str, PublishedEvent]):
         raise KeyError(uid)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._reuse._where)
+        return iter(self._reuse.record.inputs)
 
     def __len__(self) -> int:
-        return len(self._reuse._where)
+        return len(self._reuse.record.inputs)
 
 
 def load(out: Path, manifest: Manifest | None) -> Reuse | None:
@@ -215,30 +301,45 @@ def load(out: Path, manifest: Manifest | None) -> Reuse | None:
     listed = {feed.path for feed in manifest.feeds} if manifest else set()
     if set(own_feeds(out)) != record.feeds.keys() or not listed <= record.feeds.keys():
         return None
+    folder = os.fspath(out)
+    verified: dict[str, Signature] = {}
     for path, feed in record.feeds.items():
+        now = signature(os.path.join(folder, path))
+        if now is not None and now == feed.signature and settled(now, record.made):
+            verified[path] = now  # not written since the record was made: as it says
+            continue
         data = read_feed(out / path)
         if data is None or hashlib.sha256(data).hexdigest() != feed.sha256:
             return None
-        if not _framed(data, feed) or not all(uid in record.inputs for uid in feed.uids):
+        if not _framed(data, feed):
             return None
-    return Reuse(out, record)
+    return Reuse(out, record, verified)
 
 
-def save(out: Path, record: Record) -> None:
-    """Keep the record of what `out` now holds; a cache that cannot be written is no error."""
+def save(out: Path, record: Record, untouched: dict[str, Signature] | None = None) -> None:
+    """Keep the record of what `out` now holds; a cache that cannot be written is no error.
+
+    `untouched`: the signatures, verified before this export, of the feeds it did not
+    write (kept as they were: a file changed since then then fails to verify)."""
     path = cache_file(out)
+    made = time.time_ns()  # before the signatures: a write after this shows in them
+    kept = untouched or {}
+    folder = os.fspath(out)
     document = {
         "format": FORMAT,
+        "made": made,
         "feeds": {
-            name: [feed.sha256, feed.header, feed.head, feed.uids, feed.sizes]
+            name: [feed.sha256, feed.key, feed.head, feed.uid_lines, feed.size_list,
+                   kept.get(name) or signature(os.path.join(folder, name))]
             for name, feed in record.feeds.items()
         },
-        "inputs": record.inputs,
+        "inputs": record.input_lines(),
     }
+    body = json.dumps(document, separators=(",", ":")).encode()
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
+        temp.write_bytes(body + b"\n" + _checksum(body) + b"\n")
         os.replace(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
@@ -254,32 +355,38 @@ def forget(out: Path) -> None:
 def _read(path: Path) -> Record | None:
     """The record in the cache file, or None for anything not as `save` writes it."""
     try:
-        document = json.loads(path.read_bytes())
+        body, checksum, end = path.read_bytes().rsplit(b"\n", 2)
+        if end or checksum != _checksum(body):
+            return None  # cut short, or not as `save` wrote it
+        document = json.loads(body)
         if document.get("format") != FORMAT:
             return None
-        inputs = document["inputs"]
+        inputs = str(document["inputs"])
         feeds = {
-            name: FeedRecord(str(sha), str(header), int(head), tuple(map(str, uids)),
-                             tuple(map(int, sizes)))
-            for name, (sha, header, head, uids, sizes) in document["feeds"].items()
+            str(name): FeedRecord(str(sha), str(key), int(head), str(uids), str(sizes),
+                                  None if sig is None else (int(sig[0]), int(sig[1]),
+                                                            int(sig[2]), int(sig[3])))
+            for name, (sha, key, head, uids, sizes, sig) in document["feeds"].items()
         }
-        if not isinstance(inputs, dict):
-            return None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        made = int(document["made"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError,
+            RecursionError):
         return None
-    if any(len(feed.uids) != len(feed.sizes) for feed in feeds.values()):
-        return None
-    return Record(feeds, {str(uid): str(digest) for uid, digest in inputs.items()})
+    return Record(feeds, made=made, input_lines=inputs)  # as `save` wrote it: checksummed
 
 
 def _framed(data: bytes, feed: FeedRecord) -> bool:
     """Whether every event sits where the record says, whole."""
-    if feed.head + sum(feed.sizes) + len(CALENDAR_END) != len(data):
+    if len(feed.uids) != len(feed.sizes) or feed.length != len(data):
         return False
     return all(
         data.startswith(BEGIN, start) and data.endswith(END, start, end) and end - start > 26
         for _, start, end in feed.spans()
     )
+
+
+def _checksum(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=16).hexdigest().encode()
 
 
 def _round(round_: Round) -> str:

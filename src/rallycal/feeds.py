@@ -147,22 +147,21 @@ def webcal_url(url: str | None) -> str | None:
 
 def plan(championship: Championship) -> tuple[Feed, ...]:
     """Every feed: the stable ones, their reminders variants, then each season's archive."""
-    stable = _stable_feeds(championship)
+    seasons = [_season_feeds(season) for season in championship.seasons]
+    stable = _stable_feeds(championship, seasons)
     reminders = tuple(_with_reminders(f) for f in stable if f.kind != "round")
-    archives = tuple(
-        feed for season in championship.seasons for feed in _season_feeds(season, archive=True)
-    )
+    archives = tuple(_archived(feed) for feeds in seasons for feed in feeds)
     return stable + reminders + archives
 
 
-def _stable_feeds(championship: Championship) -> tuple[Feed, ...]:
+def _stable_feeds(championship: Championship, seasons: list[list[Feed]]) -> tuple[Feed, ...]:
     """The feeds at fixed paths: the window's seasons, or a gone id's latest season."""
     years = {season.year for season in championship.in_window}
     series = championship.series
     by_path: dict[str, list[Feed]] = {}
     order: list[str] = []
-    for season in championship.seasons:
-        for feed in _season_feeds(season, archive=False):
+    for feeds in seasons:
+        for feed in feeds:
             if feed.path not in by_path:
                 by_path[feed.path] = []
                 order.append(feed.path)
@@ -220,16 +219,22 @@ def _with_reminders(feed: Feed) -> Feed:
     )
 
 
-def _season_feeds(season: Season, *, archive: bool) -> list[Feed]:
-    """One season's feeds: combined, then per class, per team and per round."""
+def _archived(feed: Feed) -> Feed:
+    """A season's feed in that season's archive folder (the same events, for ever)."""
+    return Feed(feed.kind, feed.id, feed.name, feed_path(feed.kind, feed.id, season=feed.season),
+                feed.title, feed.description, feed.color, feed.entries, feed.season)
+
+
+def _season_feeds(season: Season) -> list[Feed]:
+    """One season's feeds, at their stable paths: combined, then per class, per team and
+    per round."""
     series = season.series
     year = season.year
     label = f"{series.short} {year}"
     championship = f"the {year} {series.name}"
-    where = year if archive else None
     feeds = [
         Feed(
-            "combined", "all", series.name, feed_path("combined", "all", season=where), label,
+            "combined", "all", series.name, feed_path("combined", "all"), label,
             f"Every round of {championship} as all-day events on the local days at each venue.",
             series.color, tuple(_round_entry(season, r) for r in season.rounds), year,
         )
@@ -242,7 +247,7 @@ def _season_feeds(season: Season, *, archive: bool) -> list[Feed]:
         )
         feeds.append(Feed(
             "class", rally_class.id, rally_class.name,
-            feed_path("class", rally_class.id, season=where),
+            feed_path("class", rally_class.id),
             f"{label} · {rally_class.name}",
             f"The rounds of {championship} that run the {rally_class.name} class.",
             rally_class.color, entries, year,
@@ -254,7 +259,7 @@ def _season_feeds(season: Season, *, archive: bool) -> list[Feed]:
             for r in team.rounds
         )
         feeds.append(Feed(
-            "team", team.id, team.name, feed_path("team", team.id, season=where),
+            "team", team.id, team.name, feed_path("team", team.id),
             f"{label} · {team.name}",
             f"The rounds of {championship} that {team.name} enters with its crews and cars.",
             team.color, entries, year,
@@ -265,7 +270,7 @@ def _season_feeds(season: Season, *, archive: bool) -> list[Feed]:
             for item in round_.schedule
         )
         feeds.append(Feed(
-            "round", round_.id, round_.name, feed_path("round", round_.id, season=where),
+            "round", round_.id, round_.name, feed_path("round", round_.id),
             f"{label} · R{round_.number} {round_.name}",
             f"Round {round_.number} of {championship}: {round_.name} in {round_.venue.town}.",
             series.color, (_round_entry(season, round_), *items), year,

@@ -288,7 +288,10 @@ def _instant(value: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+_ESCAPED = re.compile(r"\\([,;\\nN])")  # RFC 5545 3.3.11, undone in one pass
+
+
 def _text(value: str | None) -> str | None:
     if value is None:
         return None
-    return re.sub(r"\\([,;\\])", r"\1", value).replace("\\n", " ").replace("\\N", " ")
+    return _ESCAPED.sub(lambda m: " " if m[1] in "nN" else m[1], value)

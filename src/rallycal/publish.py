@@ -163,7 +163,7 @@ def export(
                     staged.commit()
                 else:
                     staged.abort()
-                cache.save(out, result.record)
+                cache.save(out, result.record, reuse.untouched(outcome.written) if reuse else None)
         except BaseException:
             if staged is not None:
                 staged.abort()
@@ -276,6 +276,7 @@ def _stream(
     removal is still reported first; nothing more is staged after it."""
     failed: PublishError | None = None
     manifest = b""
+    real: set[str] = set()
     for output in files:
         if output.data is None:  # the render cache knows the file in place is this one
             outcome.unchanged.append(output.path)
@@ -284,7 +285,7 @@ def _stream(
             manifest = output.data
             continue
         try:
-            same = _current(_target(out, output.path)) == output.data
+            same = _current(_target(out, output.path, real)) == output.data
             (outcome.unchanged if same else outcome.written).append(output.path)
             if not same and staged is not None and failed is None:
                 staged.write(output.path, output.data)
@@ -353,14 +354,20 @@ def _layout_folders(out: Path) -> Iterator[Path]:
         ]
 
 
-def _target(out: Path, path: str) -> Path:
-    """The file `path` names inside `out`, refusing anything that could lead outside it."""
+def _target(out: Path, path: str, real: set[str] | None = None) -> Path:
+    """The file `path` names inside `out`, refusing anything that could lead outside it.
+
+    `real`: folders (relative) already found not to be links, skipped and added to."""
     target = out / path
     if not (is_own_path(path) or path == MANIFEST):
         raise PublishError(f"refusing to write {path!r}: not a file name rallycal gives its own")
-    for folder in target.parents:
-        if folder == out:
-            break
-        if folder.is_symlink():
-            raise PublishError(f"refusing to write {target}: {folder} is a symbolic link")
+    folders = path.split("/")[:-1]  # an own path has no "..", nor any other separator
+    for depth in range(len(folders), 0, -1):
+        folder = "/".join(folders[:depth])
+        if real is not None and folder in real:
+            continue
+        if (out / folder).is_symlink():
+            raise PublishError(f"refusing to write {target}: {out / folder} is a symbolic link")
+        if real is not None:
+            real.add(folder)
     return target
