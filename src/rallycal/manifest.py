@@ -263,6 +263,10 @@ def _encode(value: object, newline: str = "\n  ") -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
+        if not any(isinstance(item, (dict, list, tuple)) for item in value.values()):
+            # Flat (every feed's entry, the files): the C encoder writes the same bytes.
+            flat = json.dumps(value, ensure_ascii=False, separators=("," + inner, ": "))
+            return "{" + inner + flat[1:-1] + newline + "}"
         items = (f"{_string(key)}: {_encode(item, inner)}" for key, item in value.items())
         return "{" + inner + ("," + inner).join(items) + newline + "}"
     if isinstance(value, (list, tuple)):

@@ -307,7 +307,7 @@ def _finish(out: Path, owned: set[str], outcome: Outcome, result: Build, manifes
         p for p in owned if p not in made and os.path.lexists(_target(out, p))
     )
     old = _current(_target(out, MANIFEST))
-    same = old == manifest or (_same_but_stamps(old, manifest) and outcome.written == [])
+    same = old == manifest or (outcome.written == [] and _same_but_stamps(old, manifest))
     (outcome.written if outcome.removed or not same else outcome.unchanged).append(MANIFEST)
 
 
