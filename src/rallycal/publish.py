@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rallycal import atomic
+from rallycal import atomic, collector
 from rallycal.errors import PublishError, RallycalError, RemovalRefused
 from rallycal.feeds import MANIFEST, is_feed_folder, is_own_path
 from rallycal.fingerprint import environment, fingerprint, zones
@@ -103,6 +103,13 @@ def export(
     dry_run: bool = False,
 ) -> Outcome:
     """Export `source` into `out_dir`; with `dry_run`, only say what would change."""
+    with collector.paused():  # a big season is hundreds of thousands of acyclic objects
+        return _export(source, out_dir, base_url, allow_removal, dry_run)
+
+
+def _export(
+    source: str, out_dir: str, base_url: str | None, allow_removal: bool, dry_run: bool
+) -> Outcome:
     now = export_time()
     data = read_source(source)
     if base_url is not None:

@@ -79,6 +79,13 @@ def load(path: str | os.PathLike[str]) -> Championship:
 
 def parse(data: bytes, filename: str) -> Championship:
     """Validate the source bytes; raise `SourceError` listing every problem found."""
+    from rallycal import collector
+
+    with collector.paused():  # a big season is hundreds of thousands of acyclic objects
+        return _parse(data, filename)
+
+
+def _parse(data: bytes, filename: str) -> Championship:
     from rallycal.source import reader
     from rallycal.source.championship import championship
     from rallycal.source.reader import Report, Stop
