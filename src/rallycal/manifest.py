@@ -121,34 +121,24 @@ def _feed(entry: object) -> PublishedFeed | None:
     """A manifest entry read back, or None if any field has the wrong type."""
     if not isinstance(entry, dict):
         return None
-    names = ("kind", "id", "title", "path", "sha256", "last_changed")
-    text = {key: entry.get(key) for key in names}
-    urls = {key: entry.get(key) for key in ("url", "webcal")}
-    events = entry.get("events")
-    season = entry.get("season")
-    reminders = entry.get("reminders", False)
+    get = entry.get
+    text = [value for key in _TEXT_FIELDS if isinstance(value := get(key), str)]
+    url, webcal, events, season = get("url"), get("webcal"), get("events"), get("season")
+    reminders = get("reminders", False)
+    if len(text) != len(_TEXT_FIELDS):
+        return None
+    if not (url is None or isinstance(url, str)) or not (webcal is None or isinstance(webcal, str)):
+        return None
     if not (season is None or (isinstance(season, int) and not isinstance(season, bool))):
         return None
-    if not isinstance(reminders, bool):
+    if not isinstance(reminders, bool) or not isinstance(events, int) or isinstance(events, bool):
         return None
-    strings = {key: value for key, value in text.items() if isinstance(value, str)}
-    if len(strings) != len(text) or not all(u is None or isinstance(u, str) for u in urls.values()):
-        return None
-    if not isinstance(events, int) or isinstance(events, bool):
-        return None
-    return PublishedFeed(
-        kind=strings["kind"],
-        id=strings["id"],
-        title=strings["title"],
-        path=strings["path"],
-        url=urls["url"] if isinstance(urls["url"], str) else None,
-        webcal=urls["webcal"] if isinstance(urls["webcal"], str) else None,
-        events=events,
-        sha256=strings["sha256"],
-        last_changed=strings["last_changed"],
-        season=season,
-        reminders=reminders,
-    )
+    kind, id_, title, path, sha256, last_changed = text
+    return PublishedFeed(kind, id_, title, path, url, webcal, events, sha256, last_changed,
+                         season, reminders)
+
+
+_TEXT_FIELDS = ("kind", "id", "title", "path", "sha256", "last_changed")
 
 
 def published_feeds(
