@@ -297,7 +297,7 @@ def test_team_descriptions_name_the_team_s_own_crews_and_classes():
     team_b = feeds["team/team-b.ics"]["winter"]
     assert "Sam Example: Car Two (Open, Unlimited; \"4WD\")\n\n" in ics.description(season, team_b)
     crews = (*team_a.team.crews, *team_b.team.crews)
-    both = replace(team_a, team=replace(team_a.team, crews=crews))
+    both = team_a._replace(team=replace(team_a.team, crews=crews))
     assert ics.description(season, both).split("\n\n")[1] == (
         "Crews:\n"
         "- Zoë Ångström / O'Brien, Pat: Car \"One\"; turbo (Club \\ Historic)\n"
