@@ -10,7 +10,6 @@ with its line and column before one `SourceError` reports them all.
 
 from __future__ import annotations
 
-import gc
 import os
 import stat
 from typing import TYPE_CHECKING
@@ -80,12 +79,6 @@ def load(path: str | os.PathLike[str]) -> Championship:
 def parse(data: bytes, filename: str) -> Championship:
     """Validate the source bytes; raise `SourceError` listing every problem found."""
     from rallycal import collector
-
-    with collector.paused():  # a big season is hundreds of thousands of acyclic objects
-        return _parse(data, filename)
-
-
-def _parse(data: bytes, filename: str) -> Championship:
     from rallycal.source import reader
     from rallycal.source.championship import championship
     from rallycal.source.reader import Report, Stop
@@ -95,23 +88,19 @@ def _parse(data: bytes, filename: str) -> Championship:
     # values) that all live until the model is built, and no reference cycles: the
     # cyclic garbage collector would only walk them again and again, over half the time
     # of a 10,000-round source. It is paused for the parse and restored as it was.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        root = reader.read(data, report)
-        if root is None or (reader.is_null(root) and reader.given(root)):
-            report.stop((1, 1), EMPTY)
-        return championship(root, report)
-    except Stop:
-        pass
-    except Exception as error:  # never a traceback: even a bug becomes a problem
-        report.problems.append(
-            Problem(1, 1, f"rallycal failed on this file ({type(error).__name__}: {error}); "
-                    "please report this bug")
-        )
-    finally:
-        if collecting:
-            gc.enable()
+    with collector.paused():
+        try:
+            root = reader.read(data, report)
+            if root is None or (reader.is_null(root) and reader.given(root)):
+                report.stop((1, 1), EMPTY)
+            return championship(root, report)
+        except Stop:
+            pass
+        except Exception as error:  # never a traceback: even a bug becomes a problem
+            report.problems.append(
+                Problem(1, 1, f"rallycal failed on this file ({type(error).__name__}: "
+                        f"{error}); please report this bug")
+            )
     raise SourceError(filename, report.problems)
 
 
