@@ -7,9 +7,8 @@ rule in the browser, on the viewer's own date, to the rounds `can_be_next` allow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from rallycal.model import Championship, Round, Season
 from rallycal.wording import STATUS_LABELS, columns, day_span
@@ -17,8 +16,7 @@ from rallycal.wording import STATUS_LABELS, columns, day_span
 GOING_AHEAD = ("confirmed", "tentative")
 
 
-@dataclass(frozen=True)
-class Next:
+class Next(NamedTuple):
     """The next round as seen on one day."""
 
     round: Round

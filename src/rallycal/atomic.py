@@ -27,7 +27,6 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,23 +45,23 @@ _GET_FLAGS = 0x80086601  # Linux FS_IOC_GETFLAGS
 _NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
 
 
-@dataclass
 class _Done:
-    """One step taken, and how to undo it."""
+    """One step taken, and how to undo it (plain classes: cheaper to create than dataclasses)."""
 
-    path: str
-    link: Path | None = None  # a hard link to the old version
-    old: bytes | None = None  # or its bytes; neither: the file is new
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.link: Path | None = None  # a hard link to the old version
+        self.old: bytes | None = None  # or its bytes; neither: the file is new
 
 
-@dataclass
 class _Change:
-    out: Path
-    temps: dict[str, Path] = field(default_factory=dict)
-    created: list[Path] = field(default_factory=list)  # folders made for new files
-    done: list[_Done] = field(default_factory=list)
-    folders: set[Path] = field(default_factory=set)  # folders whose entries changed
-    known: set[Path] = field(default_factory=set)  # folders known to be there, real
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.temps: dict[str, Path] = {}
+        self.created: list[Path] = []  # folders made for new files
+        self.done: list[_Done] = []
+        self.folders: set[Path] = set()  # folders whose entries changed
+        self.known: set[Path] = set()  # folders known to be there, real
 
 
 def apply(out: Path, changes: list[tuple[str, bytes | None]]) -> None:

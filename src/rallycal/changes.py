@@ -18,9 +18,8 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from rallycal.feeds import CHANGES, PAGE, UID_DOMAIN
@@ -48,8 +47,7 @@ TITLE_NAMES = 4  # an entry about more rounds names this many in its title
 TITLE_LENGTH = 160  # a longer title than this becomes a count of changes and the names
 
 
-@dataclass(frozen=True)
-class News:
+class News(NamedTuple):
     """One entry: when it was published and what changed, one sentence a line."""
 
     id: str  # urn:uuid:...
@@ -58,8 +56,7 @@ class News:
     text: str  # the sentences, one a line
 
 
-@dataclass(frozen=True)
-class ChangesFeed:
+class ChangesFeed(NamedTuple):
     """The new `changes.atom`, its entries (newest first) and any problem with the last one."""
 
     data: bytes

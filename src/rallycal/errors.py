@@ -6,15 +6,14 @@ in the library is expected to fail on valid input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class RallycalError(Exception):
     """Base class: a failure explained to the user, never a bug."""
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a source file, at a 1-based line and column."""
 
     line: int

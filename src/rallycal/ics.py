@@ -14,8 +14,8 @@ for a client to misread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from rallycal import rfc5545
@@ -46,8 +46,7 @@ ICAL_STATUS = {
 URI = {"VALUE": "URI"}
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(NamedTuple):
     """What changes when an event is republished: its version and when it last changed."""
 
     sequence: int

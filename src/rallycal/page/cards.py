@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
+from typing import NamedTuple
 
 from rallycal.agenda import can_be_next
 from rallycal.feeds import Feed
@@ -21,8 +22,7 @@ from rallycal.page.ways import download_link
 from rallycal.wording import STATUS_LABELS, day_span
 
 
-@dataclass(frozen=True)
-class RoundFile:
+class RoundFile(NamedTuple):
     """A round's own file, as its card links to it: the path and the feed's title."""
 
     path: str

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from rallycal.page.markup import Markup, tag
 from rallycal.wording import day
@@ -13,8 +13,7 @@ SHOWN = 5  # the page shows the newest few; the feed keeps more
 FEED = "changes.atom"
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One change subscribers should hear about: when it was published, and what it was."""
 
     when: date  # a datetime works too: the page shows its day

@@ -9,7 +9,6 @@ needs the round's days) or is itself a section have no kind: the section checks 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -21,13 +20,17 @@ from rallycal.source.values import Kind, Values, plausible_id
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
 class Field(Generic[T]):
-    """One key of a section: its kind of value (None: checked by the section itself)."""
+    """One key of a section: its kind of value (None: checked by the section itself).
 
-    key: str
-    kind: Kind[T] | None
-    required: bool = True
+    A plain class: created by the dozen at import, where a dataclass costs far more."""
+
+    __slots__ = ("key", "kind", "required")
+
+    def __init__(self, key: str, kind: Kind[T] | None, required: bool = True) -> None:
+        self.key = key
+        self.kind = kind
+        self.required = required
 
 
 def optional(key: str, kind: Kind[T] | None) -> Field[T]:

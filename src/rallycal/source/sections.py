@@ -9,7 +9,7 @@ file's layout and its seasons in `rallycal.source.championship`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
@@ -19,8 +19,7 @@ from rallycal.source.rounds import RoundChecks
 from rallycal.source.schema import CLASS, CREW, TEAM, label
 
 
-@dataclass(frozen=True)
-class Parts:
+class Parts(NamedTuple):
     """A season's checked classes, rounds and teams (all empty where a section failed)."""
 
     classes: tuple[RallyClass, ...]
