@@ -667,3 +667,12 @@ def test_a_moved_round_is_rescheduled_for_search_engines_and_stays_so(tmp_path):
     (out / "feeds.json").unlink()  # and it is read from the page, not the manifest
     export(source, out, seconds=EPOCH + 7200)
     assert (out / "index.html").read_bytes() == page
+
+
+@pytest.mark.parametrize("text", ["", "plain", "<a href=\"x\">'&amp;'</a>", "&<>\"'", "é → ü"])
+def test_markup_escape_is_html_escape(text):
+    import html
+
+    from rallycal.page.markup import escape
+
+    assert escape(text) == html.escape(text)

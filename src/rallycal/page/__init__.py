@@ -20,7 +20,6 @@ import pkgutil
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
-from html import escape
 
 from rallycal.colors import CSS_COLORS
 from rallycal.feeds import Feed, feed_path
@@ -28,7 +27,7 @@ from rallycal.model import Championship, Season
 from rallycal.page.archives import earlier_seasons, season_over, window_note
 from rallycal.page.cards import RoundFile
 from rallycal.page.changes import Change, latest_changes
-from rallycal.page.markup import Markup, joined, opening, swatch, tag, web_link
+from rallycal.page.markup import Markup, escape, joined, opening, swatch, tag, web_link
 from rallycal.page.metadata import head, page_url
 from rallycal.page.pieces import FRESH, Pieces, season_cards, season_events
 from rallycal.page.qr import qr_svg

@@ -11,13 +11,12 @@ per season (`CardFacts`); a card depends on those, its round and its own file
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
 from typing import NamedTuple
 
 from rallycal.agenda import can_be_next
 from rallycal.feeds import Feed
 from rallycal.model import STATUSES, RallyClass, Round, Season
-from rallycal.page.markup import is_web_address, swatch
+from rallycal.page.markup import escape, is_web_address, swatch
 from rallycal.page.ways import download_link
 from rallycal.wording import STATUS_LABELS, day_span
 

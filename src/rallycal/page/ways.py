@@ -6,12 +6,11 @@ offered only as a download, labelled as the one-time import it is.
 
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import quote
 
 from rallycal.feeds import Feed, feed_url, webcal_url
 from rallycal.model import Season
-from rallycal.page.markup import Markup, tag
+from rallycal.page.markup import Markup, escape, tag
 
 GOOGLE = "https://calendar.google.com/calendar/r?cid="
 OUTLOOK = "https://outlook.live.com/calendar/0/addfromweb?url="
