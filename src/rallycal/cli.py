@@ -304,10 +304,13 @@ def _export(
 ) -> Outcome:
     """Run the export (or a dry run), printing every warning; a refused removal names the
     exact command that goes ahead."""
-    from rallycal.errors import RemovalRefused
-    from rallycal.publish import export as run_export
-    from rallycal.report import size_warnings
-    from rallycal.source import load
+    from rallycal import collector
+
+    with collector.paused():  # importing the export's modules makes no cyclic garbage
+        from rallycal.errors import RemovalRefused
+        from rallycal.publish import export as run_export
+        from rallycal.report import size_warnings
+        from rallycal.source import load
 
     base_url_warnings(base_url)
     try:
