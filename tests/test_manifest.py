@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import datetime, timezone
 
 import pytest
 from seasons import season_source
 
+from rallycal import manifest as manifest_module
 from rallycal.build import build
 from rallycal.feeds import MANIFEST
 from rallycal.history import Publication
@@ -76,3 +78,28 @@ def test_entries_of_the_wrong_shape_are_left_out_and_the_manifest_is_not_intact(
     assert manifest.feeds == ()
     assert not manifest.intact and manifest.problem
     assert all(isinstance(p, str) and isinstance(d, str) for p, d in manifest.files.items())
+
+
+TRICKY = [None, True, False, 0, -5, 10**12, "", "x", "a\nb}, {c", 'q"\\', "é€😀", "},\n      {",
+          "\u2028", "</script>"]
+
+
+def test_the_manifest_is_written_as_json_dumps_with_indent_2_would_write_it():
+    """The fast encoder (C encoder, objects of scalars on their own lines) gives the very
+    bytes of the standard one, whatever the strings hold."""
+    rng = random.Random(2026)
+
+    def scalar() -> object:
+        return rng.choice(TRICKY)
+
+    for _ in range(1500):
+        document = {
+            "format": 1,
+            "feeds": [{f"k{i}": scalar() for i in range(rng.randint(1, 6))}
+                      for _ in range(rng.randint(0, 5))],
+            "files": {f"p{i}/{scalar()}": scalar() for i in range(rng.randint(0, 4))},
+            "seasons": [{"year": 2026, "rounds": [scalar()]}] if rng.random() < 0.5 else [],
+            "zones": [scalar() for _ in range(rng.randint(0, 3))],
+        }
+        expected = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        assert manifest_module._dumps(document) == expected.encode(), document

@@ -129,6 +129,7 @@ class Builder:
         self.fingerprint = fingerprint
         self.reuse = reuse
         self.inputs = Digests(environment)
+        self._rendered: set[str] = set()  # the events made, not copied from the last export
         self.result = Build(championship, plan(championship), {})
 
     def files(self) -> Iterator[OutputFile]:
@@ -172,11 +173,8 @@ class Builder:
             result.warnings.append(news.warning)
 
     def _unchanged(self, uid: str) -> bool:
-        """Whether event `uid` is published as this build makes it (same inputs, reused)."""
-        reuse, digest = self.reuse, self.result.record.inputs.get(uid)
-        return reuse is not None and digest is not None and reuse.knows(uid) and (
-            reuse.record.inputs.get(uid) == digest
-        )
+        """Whether event `uid` is published as this build makes it (copied, not made)."""
+        return self.reuse is not None and uid not in self._rendered
 
     def _made(self, path: str, data: bytes) -> OutputFile:
         digest = hashlib.sha256(data).hexdigest()
@@ -195,51 +193,37 @@ class Builder:
         uids = [entry.uid for entry in feed.entries]
         key = inputs.feed(header, uids, keys)
         record = self.result.record
-        record.inputs.update(zip(uids, keys, strict=True))
         old = self.reuse.record.feeds.get(feed.path) if self.reuse else None
         if old is not None and old.key == key:
-            for uid in uids:
-                uses[uid] -= 1
-                if uses[uid] == 0:
-                    shared.pop(uid, None)
-            record.feeds[feed.path] = old
+            record.feeds[feed.path] = old  # as published: neither made nor written
             return OutputFile(feed.path, None, old.sha256)
         published = self.reuse.feed(feed.path) if self.reuse and old else None
         events = []
         for entry, entry_key in zip(feed.entries, keys, strict=True):
-            event = shared.get(entry.uid)
+            uid = entry.uid
+            event = shared.get(uid)
+            if event is None and published is not None:
+                event = published.reusable(uid, entry_key)
             if event is None:
-                event = self._reused(entry.uid, entry_key, published)
-                if event is None:
-                    event, change = _event(entry, self.previous, self.now, in_feeds[entry.uid])
-                    if change is not None:
-                        self.result.changes.append(change)
-                if uses[entry.uid] > 1:
-                    shared[entry.uid] = event
-            uses[entry.uid] -= 1
-            if uses[entry.uid] == 0:
-                shared.pop(entry.uid, None)
+                event, change = _event(entry, self.previous, self.now, in_feeds[uid])
+                self._rendered.add(uid)
+                if change is not None:
+                    self.result.changes.append(change)
+            if uses[uid] > 1:
+                shared[uid] = event
+            uses[uid] -= 1
+            if uses[uid] == 0:
+                shared.pop(uid, None)
             events.append(event)
         empty = ics.calendar(series, feed, [])
         head = empty[: -len(CALENDAR_END)]
         data = b"".join([head, *events, CALENDAR_END])
         digest = hashlib.sha256(data).hexdigest()
         sizes = ",".join([str(len(event)) for event in events])
-        record.feeds[feed.path] = FeedRecord(digest, key, len(head), "\n".join(uids), sizes)
+        record.feeds[feed.path] = FeedRecord(
+            digest, key, len(head), "\n".join(uids), "\n".join(keys), sizes
+        )
         return OutputFile(feed.path, data, digest)
-
-    def _reused(
-        self, uid: str, digest: str,
-        published: tuple[bytes, dict[str, tuple[int, int]]] | None,
-    ) -> bytes | None:
-        """The published bytes of an event whose inputs did not change, if there are any."""
-        reuse = self.reuse
-        if reuse is None or reuse.record.inputs.get(uid) != digest or not reuse.knows(uid):
-            return None
-        if published is not None and uid in published[1]:
-            start, end = published[1][uid]
-            return published[0][start:end]
-        return reuse.event(uid)
 
 
 def _event(

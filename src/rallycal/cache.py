@@ -4,21 +4,21 @@ An event's text is a pure function of its inputs: the facts of its season it can
 (the series, the year, how many rounds, the classes and teams), its round, its UID
 (which names its class, team or schedule item), whether it has reminders, and the
 code and time-zone data that render it (`fingerprint.environment`). `Digests.entries`
-keys each event by exactly those (its UID aside, which keys the record); a feed's
-header is hashed the same way (`Digests.header`), and a feed's key (`Digests.feed`)
-covers its header and each of its events' UID and key, so that one comparison tells
-an unchanged feed. A text that starts to depend on anything else must add it here:
-the tests compare incremental exports with fresh ones after many random edits, so a
-forgotten input fails them.
+keys each event by exactly those (its UID aside); a feed's header is hashed the same
+way (`Digests.header`), and a feed's key (`Digests.feed`) covers its header and each
+of its events' UID and key, so that one comparison tells an unchanged feed. A text
+that starts to depend on anything else must add it here: the tests compare
+incremental exports with fresh ones after many random edits, so a forgotten input
+fails them.
 
 After each export, a record of every feed written goes to a cache file OUTSIDE the
-output folder, in the user's cache folder (`cache_file`): each feed's sha256 and file
-signature, the digest of its header, and the UID, input digest and byte length of each
-of its events; the file ends with a digest of its own content. The next export trusts
+output folder, in the user's cache folder (`cache_file`): each feed's sha256, file
+signature and key, and the UID, key and byte length of each of its events; the file
+ends with a digest of its own content. The next export trusts
 that record only once every feed in the folder is verified to be as it says and no
-other feed is there (`load`); then an event whose inputs did not change is copied
-from the bytes already published (stamps included) instead of being rendered and
-compared, and a feed whose header and events did not change is neither assembled
+other feed is there (`load`); then an event of a changed feed whose inputs did not
+change is copied from that feed's published bytes (stamps included) instead of being
+rendered and compared, and a feed whose header and events did not change is neither assembled
 nor written. Anything that does not verify (no cache, a damaged one, a feed edited by
 hand or missing) means a full build, as if there were no cache.
 
@@ -40,7 +40,7 @@ import stat
 import sys
 import time
 from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rallycal.feeds import PAGE, Entry, Feed
@@ -55,7 +55,7 @@ from rallycal.history import (
 from rallycal.manifest import Manifest
 from rallycal.model import Round, Season, Series
 
-FORMAT = 2
+FORMAT = 3
 BEGIN = b"BEGIN:VEVENT\r\n"
 END = b"END:VEVENT\r\n"
 CALENDAR_END = b"END:VCALENDAR\r\n"
@@ -75,12 +75,17 @@ class FeedRecord:
     key: str  # the digest of everything the feed is made from (`Digests.feed`)
     head: int  # bytes before the first event
     uid_lines: str  # its events' UIDs, one per line, in order
+    key_lines: str  # their keys (`Digests.entries`), one per line, in the same order
     size_list: str  # each event's length in bytes, in order, comma-separated
     signature: Signature | None = None  # the file as it was when the record was made
 
     @property
     def uids(self) -> tuple[str, ...]:
         return tuple(self.uid_lines.split("\n")) if self.uid_lines else ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self.key_lines.split("\n")) if self.key_lines else ()
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -99,31 +104,12 @@ class FeedRecord:
             start += size
 
 
+@dataclass
 class Record:
-    """What an export wrote: every feed, and each event's key by UID."""
+    """What an export wrote: every feed, and when their signatures were taken."""
 
-    def __init__(
-        self, feeds: dict[str, FeedRecord] | None = None, inputs: dict[str, str] | None = None,
-        made: int = 0, *, input_lines: str = "",
-    ) -> None:
-        self.feeds = {} if feeds is None else feeds
-        self.made = made  # when the signatures were taken, in ns since 1970
-        self._inputs = inputs
-        self._input_lines = input_lines  # "uid key" lines, read only if asked for
-
-    @property
-    def inputs(self) -> dict[str, str]:
-        """Each event's key by UID (read on first use: an edit that changes no feed never
-        needs them)."""
-        if self._inputs is None:
-            pairs = (line.partition(" ") for line in self._input_lines.split("\n") if line)
-            self._inputs = {uid: key for uid, _, key in pairs}
-        return self._inputs
-
-    def input_lines(self) -> str:
-        if self._inputs is None:
-            return self._input_lines
-        return "\n".join([f"{uid} {key}" for uid, key in self._inputs.items()])
+    feeds: dict[str, FeedRecord] = field(default_factory=dict)
+    made: int = 0  # in ns since 1970
 
 
 def signature(path: Path | str) -> Signature | None:
@@ -177,8 +163,7 @@ class Digests:
     def entries(self, entries: tuple[Entry, ...]) -> list[str]:
         """The key of each entry's event: its round's digest, and whether it has alarms.
 
-        With the UID, which keys it in the record, that is everything the event is
-        rendered from."""
+        With the UID, that is everything the event is rendered from."""
         rounds = self._rounds
         keys = []
         for entry in entries:
@@ -221,6 +206,7 @@ class Reuse:
         self.record = record
         self.settled = settled  # the feeds verified by their signatures alone
         self._spans: dict[str, tuple[str, int, int]] | None = None
+        self._last: Published | None = None  # the feed `feed` read last
 
     def untouched(self, written: list[str]) -> dict[str, Signature]:
         """The signatures still true of the feeds this export did not write."""
@@ -228,30 +214,31 @@ class Reuse:
         return {path: sig for path, sig in self.settled.items() if path not in changed}
 
     def knows(self, uid: str) -> bool:
-        """Whether a published feed holds event `uid` (the record keys exactly those)."""
-        return uid in self.record.inputs
+        """Whether a published feed holds event `uid`."""
+        return (self._last is not None and uid in self._last.spans) or uid in self._everywhere()
 
     def event(self, uid: str) -> bytes:
         """The published bytes of event `uid`, stamps included."""
-        if self._spans is None:  # only an edit that moves events between feeds needs it
-            self._spans = {}
-            for path, feed in self.record.feeds.items():
-                for known, start, end in feed.spans():
-                    self._spans.setdefault(known, (path, start, end))
-        where, start, end = self._spans[uid]
+        if self._last is not None and uid in self._last.spans:  # the feed being made again
+            return self._last.event(uid)
+        where, start, end = self._everywhere()[uid]
         fd = os.open(self.out / where, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         try:
             return os.pread(fd, end - start, start)
         finally:
             os.close(fd)
 
-    def feed(self, path: str) -> tuple[bytes, dict[str, tuple[int, int]]] | None:
-        """The published bytes of the feed at `path` and where each of its events is."""
+    def feed(self, path: str) -> Published | None:
+        """The feed at `path` as published: its bytes, and each event's place and key."""
         feed = self.record.feeds.get(path)
         data = read_feed(self.out / path) if feed is not None else None
         if feed is None or data is None:
             return None
-        return data, {uid: (start, end) for uid, start, end in feed.spans()}
+        self._last = Published(
+            data, {uid: (start, end) for uid, start, end in feed.spans()},
+            dict(zip(feed.uids, feed.keys, strict=True)),
+        )
+        return self._last
 
     def publication(self, manifest: Manifest | None) -> Publication:
         """The last publication, its events parsed only when asked for."""
@@ -260,6 +247,33 @@ class Reuse:
         return Publication(
             feeds, _LazyEvents(self), manifest, page, changes=read_changes_file(self.out)
         )
+
+    def _everywhere(self) -> dict[str, tuple[str, int, int]]:
+        """Where each published event is (made on first use: an edit of a round finds
+        its events in the feeds it makes again)."""
+        if self._spans is None:
+            self._spans = {}
+            for path, feed in self.record.feeds.items():
+                for uid, start, end in feed.spans():
+                    self._spans.setdefault(uid, (path, start, end))
+        return self._spans
+
+
+@dataclass(frozen=True)
+class Published:
+    """One published feed's bytes, where each of its events is, and each one's key."""
+
+    data: bytes
+    spans: dict[str, tuple[int, int]]
+    keys: dict[str, str]
+
+    def event(self, uid: str) -> bytes:
+        start, end = self.spans[uid]
+        return self.data[start:end]
+
+    def reusable(self, uid: str, key: str) -> bytes | None:
+        """The published bytes of event `uid`, if they were made from these inputs."""
+        return self.event(uid) if self.keys.get(uid) == key and uid in self.spans else None
 
 
 class _LazyEvents(MutableMapping[str, PublishedEvent]):
@@ -278,7 +292,7 @@ class _LazyEvents(MutableMapping[str, PublishedEvent]):
         return event
 
     def __contains__(self, uid: object) -> bool:
-        return uid in self._parsed or uid in self._reuse.record.inputs
+        return uid in self._parsed or (isinstance(uid, str) and self._reuse.knows(uid))
 
     def __setitem__(self, uid: str, event: PublishedEvent) -> None:
         self._parsed[uid] = event
@@ -287,10 +301,13 @@ class _LazyEvents(MutableMapping[str, PublishedEvent]):
         raise KeyError(uid)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._reuse.record.inputs)
+        return iter(self._reuse._everywhere())
 
     def __len__(self) -> int:
-        return len(self._reuse.record.inputs)
+        return len(self._reuse._everywhere())
+
+    def __bool__(self) -> bool:  # without finding where every event is
+        return any(feed.uid_lines for feed in self._reuse.record.feeds.values())
 
 
 def load(out: Path, manifest: Manifest | None) -> Reuse | None:
@@ -329,11 +346,10 @@ def save(out: Path, record: Record, untouched: dict[str, Signature] | None = Non
         "format": FORMAT,
         "made": made,
         "feeds": {
-            name: [feed.sha256, feed.key, feed.head, feed.uid_lines, feed.size_list,
-                   kept.get(name) or signature(os.path.join(folder, name))]
+            name: [feed.sha256, feed.key, feed.head, feed.uid_lines, feed.key_lines,
+                   feed.size_list, kept.get(name) or signature(os.path.join(folder, name))]
             for name, feed in record.feeds.items()
         },
-        "inputs": record.input_lines(),
     }
     body = json.dumps(document, separators=(",", ":")).encode()
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -361,23 +377,33 @@ def _read(path: Path) -> Record | None:
         document = json.loads(body)
         if document.get("format") != FORMAT:
             return None
-        inputs = str(document["inputs"])
         feeds = {
-            str(name): FeedRecord(str(sha), str(key), int(head), str(uids), str(sizes),
+            str(name): FeedRecord(str(sha), str(key), int(head), str(uids), str(keys),
+                                  str(sizes),
                                   None if sig is None else (int(sig[0]), int(sig[1]),
                                                             int(sig[2]), int(sig[3])))
-            for name, (sha, key, head, uids, sizes, sig) in document["feeds"].items()
+            for name, (sha, key, head, uids, keys, sizes, sig) in document["feeds"].items()
         }
         made = int(document["made"])
     except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError,
             RecursionError):
         return None
-    return Record(feeds, made=made, input_lines=inputs)  # as `save` wrote it: checksummed
+    if not all(_aligned(feed) for feed in feeds.values()):
+        return None
+    return Record(feeds, made)  # as `save` wrote it: the checksum says so
+
+
+def _aligned(feed: FeedRecord) -> bool:
+    """Whether the record has one UID, one key and one size for each event."""
+    if not feed.uid_lines:
+        return not feed.key_lines and not feed.size_list
+    count = feed.uid_lines.count("\n")
+    return feed.key_lines.count("\n") == count == feed.size_list.count(",")
 
 
 def _framed(data: bytes, feed: FeedRecord) -> bool:
     """Whether every event sits where the record says, whole."""
-    if len(feed.uids) != len(feed.sizes) or feed.length != len(data):
+    if not len(feed.uids) == len(feed.keys) == len(feed.sizes) or feed.length != len(data):
         return False
     return all(
         data.startswith(BEGIN, start) and data.endswith(END, start, end) and end - start > 26

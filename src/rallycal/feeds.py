@@ -24,7 +24,6 @@ Each stable all, class and team feed also has a **reminders** variant
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from rallycal.model import Championship, RallyClass, Round, ScheduleItem, Season, Series, Team
@@ -63,9 +62,9 @@ class Entry(NamedTuple):
         return f"{about}/{self.item.id}" if self.item else about
 
 
-@dataclass(frozen=True)
-class Feed:
-    """One calendar file in the output folder."""
+class Feed(NamedTuple):
+    """One calendar file in the output folder (a named tuple, as `Entry`: a big season
+    plans tens of thousands)."""
 
     kind: FeedKind
     id: str

@@ -253,7 +253,7 @@ def _encode(value: object, newline: str = "\n  ") -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        if not any(isinstance(item, (dict, list, tuple)) for item in value.values()):
+        if _flat(value):
             # Flat (every feed's entry, the files): the C encoder writes the same bytes.
             flat = json.dumps(value, ensure_ascii=False, separators=("," + inner, ": "))
             return "{" + inner + flat[1:-1] + newline + "}"
@@ -262,9 +262,28 @@ def _encode(value: object, newline: str = "\n  ") -> str:
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"
+        if all(type(item) is dict and item for item in value) and _SCALARS.issuperset(
+            {type(member) for item in value for member in item.values()}
+        ):
+            # Objects of scalars (every feed's entry): one call of the C encoder, the
+            # members on their own lines, then each object on its own. No text inside
+            # a JSON string holds a line break, so the split between objects is exact.
+            deeper = inner + "  "
+            flat = json.dumps(value, ensure_ascii=False, separators=("," + deeper, ": "))
+            between = inner + "}," + inner + "{" + deeper
+            flat = flat[2:-2].replace("}," + deeper + "{", between)
+            return "[" + inner + "{" + deeper + flat + inner + "}" + newline + "]"
         items = (_encode(item, inner) for item in value)
         return "[" + inner + ("," + inner).join(items) + newline + "]"
     return json.dumps(value)
+
+
+def _flat(value: dict[Any, Any]) -> bool:
+    """Whether an object holds only scalars."""
+    return _SCALARS.issuperset({type(member) for member in value.values()})
+
+
+_SCALARS = {str, int, bool, float, type(None)}
 
 
 _string = json.encoder.encode_basestring

@@ -87,6 +87,8 @@ def rescheduled(page: bytes) -> dict[str, tuple[date, date]]:
     Read, never trusted: anything that is not the JSON-LD this module writes is skipped.
     """
     found: dict[str, tuple[date, date]] = {}
+    if b'"previousStartDate"' not in page:  # as this module writes it: nothing rescheduled
+        return found
     for block in _LD_JSON.findall(page):
         try:
             events = json.loads(block)
