@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from rallycal import ics
-from rallycal.cache import CALENDAR_END, Digests, FeedRecord, Record, Reuse
+from rallycal.cache import CALENDAR_END, FeedRecord, Record, Reuse
 from rallycal.changes import changes_feed
 from rallycal.feeds import (
     CHANGES,
@@ -37,6 +37,7 @@ from rallycal.history import (
     restamp,
     visible_lines,
 )
+from rallycal.keys import Digests
 from rallycal.manifest import PublishedFeed, manifest, published_feeds
 from rallycal.model import Championship
 from rallycal.page import Change, index_page

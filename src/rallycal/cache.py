@@ -1,15 +1,6 @@
 """The render cache: what the last export wrote, so that an edit costs what it changes.
 
-An event's text is a pure function of its inputs: the facts of its season it can use
-(the series, the year, how many rounds, the classes and teams), its round, its UID
-(which names its class, team or schedule item), whether it has reminders, and the
-code and time-zone data that render it (`fingerprint.environment`). `Digests.entries`
-keys each event by exactly those (its UID aside); a feed's header is hashed the same
-way (`Digests.header`), and a feed's key (`Digests.feed`) covers its header and each
-of its events' UID and key, so that one comparison tells an unchanged feed. A text
-that starts to depend on anything else must add it here: the tests compare
-incremental exports with fresh ones after many random edits, so a forgotten input
-fails them.
+Events and feeds are keyed by what they are made from (`rallycal.keys`).
 
 After each export, a record of every feed written goes to a cache file OUTSIDE the
 output folder, in the user's cache folder (`cache_file`): each feed's sha256, file
@@ -43,7 +34,7 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rallycal.feeds import PAGE, Entry, Feed
+from rallycal.feeds import PAGE
 from rallycal.history import (
     Publication,
     PublishedEvent,
@@ -53,7 +44,6 @@ from rallycal.history import (
     read_feed,
 )
 from rallycal.manifest import Manifest
-from rallycal.model import Round, Season, Series
 
 FORMAT = 3
 BEGIN = b"BEGIN:VEVENT\r\n"
@@ -149,53 +139,6 @@ def cache_folder() -> Path:
         else:
             base = str(Path.home() / ".cache")
     return Path(base) / "rallycal"
-
-
-class Digests:
-    """The input digests of entries and feed headers, each fact hashed once per build."""
-
-    def __init__(self, environment: str) -> None:
-        self.environment = environment
-        self._seasons: dict[int, str] = {}
-        self._rounds: dict[int, str] = {}  # by the id() of rounds the build holds
-        self._series: dict[int, str] = {}
-
-    def entries(self, entries: tuple[Entry, ...]) -> list[str]:
-        """The key of each entry's event: its round's digest, and whether it has alarms.
-
-        With the UID, that is everything the event is rendered from."""
-        rounds = self._rounds
-        keys = []
-        for entry in entries:
-            digest = rounds.get(id(entry.round))
-            if digest is None:
-                digest = rounds[id(entry.round)] = _digest(
-                    self._season(entry.season), _round(entry.round)
-                )
-            keys.append(digest + "+" if entry.reminders else digest)
-        return keys
-
-    def header(self, series: Series, feed: Feed) -> str:
-        """The digest of everything a feed's calendar properties are rendered from."""
-        facts = self._series.get(id(series))
-        if facts is None:
-            facts = self._series[id(series)] = _digest(self.environment, repr(series))
-        return _digest(
-            facts, feed.kind, feed.id, feed.name, feed.path, feed.title,
-            feed.description, repr(feed.color), repr(feed.season), str(feed.reminders),
-        )
-
-    @staticmethod
-    def feed(header: str, uids: list[str], keys: list[str]) -> str:
-        """The key of a whole feed: its header, and each event's UID and key in order."""
-        return _digest(header, "\n".join(uids), "\n".join(keys))
-
-    def _season(self, season: Season) -> str:
-        digest = self._seasons.get(id(season))
-        if digest is None:
-            facts = (season.series, season.year, len(season.rounds), season.classes, season.teams)
-            digest = self._seasons[id(season)] = _digest(self.environment, repr(facts))
-        return digest
 
 
 class Reuse:
@@ -413,11 +356,3 @@ def _framed(data: bytes, feed: FeedRecord) -> bool:
 
 def _checksum(body: bytes) -> bytes:
     return hashlib.blake2b(body, digest_size=16).hexdigest().encode()
-
-
-def _round(round_: Round) -> str:
-    return repr(round_)
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
