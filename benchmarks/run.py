@@ -134,7 +134,13 @@ def child_environment(**extra: str) -> dict[str, str]:
 
 
 def run_child(command: str, *args: object) -> dict:
-    """Run one child command in a fresh interpreter and return what it measured."""
+    """Run one child command in a fresh interpreter and return what it measured.
+
+    The disk is flushed first: the export and the floor flush their whole file system
+    (syncfs), so each would otherwise also pay for what the step before it left
+    unwritten, such as the deletion of its output."""
+    if hasattr(os, "sync"):
+        os.sync()
     result = subprocess.run(
         [sys.executable, __file__, command, *map(str, args)], capture_output=True, text=True,
         env=child_environment(),

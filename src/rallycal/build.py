@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rallycal import ics
 from rallycal.cache import CALENDAR_END, FeedRecord, Record, Reuse
@@ -46,8 +46,7 @@ from rallycal.page.metadata import rescheduled
 ChangeKind = Literal["added", "changed", "removed", "archived"]
 
 
-@dataclass(frozen=True)
-class EventChange:
+class EventChange(NamedTuple):
     """What happened to one event since the last publication."""
 
     uid: str
@@ -59,8 +58,7 @@ class EventChange:
     capped: bool = False  # changed, but its SEQUENCE is at the maximum and cannot rise
 
 
-@dataclass(frozen=True)
-class Removal:
+class Removal(NamedTuple):
     """A published feed, or a published event in one feed, that this build drops."""
 
     path: str
@@ -83,8 +81,7 @@ class Build:
     record: Record = field(default_factory=Record)  # what the render cache keeps
 
 
-@dataclass(frozen=True)
-class OutputFile:
+class OutputFile(NamedTuple):
     """One output file: its bytes, or None when the file in place already has them."""
 
     path: str

@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from rallycal.feeds import PAGE
 from rallycal.history import (
@@ -57,8 +58,7 @@ _SECOND = 1_000_000_000
 _FINE_TICK, _COARSE_TICK = 20_000_000, 2 * _SECOND
 
 
-@dataclass(frozen=True)
-class FeedRecord:
+class FeedRecord(NamedTuple):
     """One feed as the last export wrote it."""
 
     sha256: str
@@ -202,8 +202,7 @@ class Reuse:
         return self._spans
 
 
-@dataclass(frozen=True)
-class Published:
+class Published(NamedTuple):
     """One published feed's bytes, where each of its events is, and each one's key."""
 
     data: bytes

@@ -20,7 +20,7 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rallycal.changes import MAX_BYTES as MAX_CHANGES_BYTES
 from rallycal.feeds import CHANGES, PAGE, is_feed_folder, is_own_feed
@@ -38,8 +38,7 @@ _FOLD = re.compile(r"\r\n[ \t]")
 _NAME_END = re.compile(r"[;:]")
 
 
-@dataclass(frozen=True)
-class PublishedEvent:
+class PublishedEvent(NamedTuple):
     """An event as the last export wrote it."""
 
     uid: str
@@ -202,8 +201,7 @@ def _walk(out: Path) -> Iterator[tuple[Path, str, list[str]]]:
                 pending.append((folder / name, f"{prefix}{name}/"))
 
 
-@dataclass(frozen=True)
-class Difference:
+class Difference(NamedTuple):
     """One thing a subscriber will notice about one event."""
 
     what: str  # "days", "time", "venue", "status", "title", "details"

@@ -10,9 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from rallycal.feeds import CHANGES, PAGE, Feed, feed_url, webcal_url
 from rallycal.model import Championship
@@ -20,8 +19,7 @@ from rallycal.model import Championship
 FORMAT = 1
 
 
-@dataclass(frozen=True)
-class PublishedFeed:
+class PublishedFeed(NamedTuple):
     """One feed as the manifest lists it."""
 
     kind: str
@@ -53,8 +51,7 @@ class PublishedFeed:
         }
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(NamedTuple):
     """What the exporter reads back from the last `feeds.json`.
 
     Read, never trusted: entries of the wrong shape are left out (`problem` then says

@@ -4,7 +4,6 @@ and the size budget every feed is held to."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rallycal.publish import Outcome
@@ -54,7 +53,7 @@ def change_lines(outcome: Outcome) -> list[str]:
         first = group[0]
         if several:
             year = first.subject.split("/", 1)[0]
-            group = [replace(change, title=f"{change.title} ({year})") for change in group]
+            group = [change._replace(title=f"{change.title} ({year})") for change in group]
             first = group[0]
         feeds = sorted({path for change in group for path in change.feeds})
         where = feeds[0] if len(feeds) == 1 else f"{len(feeds)} feeds"
