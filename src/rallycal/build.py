@@ -37,6 +37,7 @@ from rallycal.history import (
     restamp,
     visible_lines,
 )
+from rallycal.kept import KeptPieces
 from rallycal.keys import Digests
 from rallycal.manifest import PublishedFeed, manifest, published_feeds
 from rallycal.model import Championship
@@ -155,11 +156,15 @@ class Builder:
         )
         yield self._made(CHANGES, news.data)
         starts = previous_starts(championship, self.previous, self._unchanged)
-        yield self._made(PAGE, index_page(
+        kept = KeptPieces(self.inputs, self.reuse.pieces(self.previous.page) if self.reuse else {})
+        page = index_page(
             championship, result.feeds,
             changes=[Change(n.updated, n.title) for n in news.entries],
-            previous_starts=starts,
-        ))
+            previous_starts=starts, pieces=kept.pieces,
+        )
+        made = self._made(PAGE, page)
+        result.record.page = made.sha256, kept.spans(page)
+        yield made
         result.published = published_feeds(
             championship, result.feeds, result.digests, self.previous.manifest, self.now
         )

@@ -100,6 +100,7 @@ class Record:
 
     feeds: dict[str, FeedRecord] = field(default_factory=dict)
     made: int = 0  # in ns since 1970
+    page: tuple[str, str] | None = None  # the page's sha256, and where its pieces are
 
 
 def signature(path: Path | str) -> Signature | None:
@@ -182,6 +183,14 @@ class Reuse:
             dict(zip(feed.uids, feed.keys, strict=True)),
         )
         return self._last
+
+    def pieces(self, page: bytes) -> dict[str, str]:
+        """The round pieces of the last page (`rallycal.kept`), if it hashes as recorded."""
+        if self.record.page is None or hashlib.sha256(page).hexdigest() != self.record.page[0]:
+            return {}
+        from rallycal.kept import pieces_in  # the page's makers: only once a page is made
+
+        return pieces_in(page, self.record.page[1])
 
     def publication(self, manifest: Manifest | None) -> Publication:
         """The last publication, its events parsed only when asked for."""
@@ -292,6 +301,7 @@ def save(out: Path, record: Record, untouched: dict[str, Signature] | None = Non
                    feed.size_list, kept.get(name) or signature(os.path.join(folder, name))]
             for name, feed in record.feeds.items()
         },
+        "page": record.page,
     }
     body = json.dumps(document, separators=(",", ":")).encode()
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -327,12 +337,14 @@ def _read(path: Path) -> Record | None:
             for name, (sha, key, head, uids, keys, sizes, sig) in document["feeds"].items()
         }
         made = int(document["made"])
+        page = document["page"]
+        page = None if page is None else (str(page[0]), str(page[1]))
     except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError,
             RecursionError):
         return None
     if not all(_aligned(feed) for feed in feeds.values()):
         return None
-    return Record(feeds, made)  # as `save` wrote it: the checksum says so
+    return Record(feeds, made, page)  # as `save` wrote it: the checksum says so
 
 
 def _aligned(feed: FeedRecord) -> bool:

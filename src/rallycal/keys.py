@@ -59,6 +59,12 @@ class Digests:
         """The key of a whole feed: its header, and each event's UID and key in order."""
         return _digest(header, "\n".join(uids), "\n".join(keys))
 
+    def piece(self, kind: str, round_: Round, extra: str) -> str | None:
+        """The key of one of a round's page pieces: the round's digest (its season's
+        facts included) and `extra`; None for a round no feed of this build holds."""
+        digest = self._rounds.get(id(round_))
+        return None if digest is None else _digest(kind, digest, extra)
+
     def _season(self, season: Season) -> str:
         digest = self._seasons.get(id(season))
         if digest is None:
