@@ -16,9 +16,7 @@ def keys_of(championship, environment: str = "env") -> dict[str, str]:  # type: 
     series = championship.series
     keys = {}
     for feed in plan(championship):
-        uids = [entry.uid for entry in feed.entries]
-        entries = digests.entries(feed.entries)
-        keys[feed.path] = digests.feed(digests.header(series, feed), uids, entries)
+        keys[feed.path] = digests.feed(series, feed)
     return keys
 
 

@@ -8,6 +8,7 @@ order they are to be written); `publish` does the reading and writing around it.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -136,17 +137,16 @@ class Builder:
         page, the manifest."""
         result = self.result
         championship = result.championship
-        in_feeds: dict[str, list[str]] = {}
-        for feed in result.feeds:
-            for entry in feed.entries:
-                in_feeds.setdefault(entry.uid, []).append(feed.path)
-        uses = {uid: len(paths) for uid, paths in in_feeds.items()}
+        uses = Counter(entry.uid for feed in result.feeds for entry in feed.entries)
         shared: dict[str, bytes] = {}  # events in more than one feed, rendered once
         for feed in result.feeds:
-            output = self._feed(feed, in_feeds, uses, shared)
+            output = self._feed(feed, uses, shared)
             result.digests[feed.path] = output.sha256
             yield output
-        _removals(result, self.previous, in_feeds)
+        if result.changes:  # the events made again: which feeds hold each, for the report
+            holding = _holding(result.feeds, {change.uid for change in result.changes})
+            result.changes = [c._replace(feeds=tuple(holding[c.uid])) for c in result.changes]
+        _removals(result, self.previous)
         # A first publication is news to nobody: the changes feed starts empty.
         news = changes_feed(
             championship,
@@ -185,21 +185,19 @@ class Builder:
         return OutputFile(path, data, digest)
 
     def _feed(
-        self, feed: Feed, in_feeds: dict[str, list[str]], uses: dict[str, int],
-        shared: dict[str, bytes],
+        self, feed: Feed, uses: Counter[str], shared: dict[str, bytes],
     ) -> OutputFile:
         """One feed, reused whole when nothing in it changed."""
         series = self.result.championship.series
         inputs = self.inputs
-        header = inputs.header(series, feed)
-        keys = inputs.entries(feed.entries)
-        uids = [entry.uid for entry in feed.entries]
-        key = inputs.feed(header, uids, keys)
+        key = inputs.feed(series, feed)
         record = self.result.record
         old = self.reuse.record.feeds.get(feed.path) if self.reuse else None
         if old is not None and old.key == key:
             record.feeds[feed.path] = old  # as published: neither made nor written
             return OutputFile(feed.path, None, old.sha256)
+        keys = inputs.entries(feed.entries)
+        uids = [entry.uid for entry in feed.entries]
         published = self.reuse.feed(feed.path) if self.reuse and old else None
         events = []
         for entry, entry_key in zip(feed.entries, keys, strict=True):
@@ -208,7 +206,7 @@ class Builder:
             if event is None and published is not None:
                 event = published.reusable(uid, entry_key)
             if event is None:
-                event, change = _event(entry, self.previous, self.now, in_feeds[uid])
+                event, change = _event(entry, self.previous, self.now)
                 self._rendered.add(uid)
                 if change is not None:
                     self.result.changes.append(change)
@@ -230,7 +228,7 @@ class Builder:
 
 
 def _event(
-    entry: Entry, previous: Publication, now: datetime, feeds: list[str]
+    entry: Entry, previous: Publication, now: datetime
 ) -> tuple[bytes, EventChange | None]:
     """One event, stamped against the last publication, and what changed in it if anything.
 
@@ -240,7 +238,7 @@ def _event(
     body = ics.event_body(entry.season, entry)
     if entry.uid not in previous.events:  # new: nothing to compare it with, a first stamp
         title = ics.summary(entry.season, entry)
-        added = EventChange(entry.uid, "added", title, tuple(feeds), entry.subject)
+        added = EventChange(entry.uid, "added", title, (), entry.subject)  # feeds: later
         return ics.assemble_event(body, ics.Stamp(0, now)), added
     visible = visible_lines(body)
     stamp, state = restamp(entry.uid, visible, previous, now)
@@ -252,7 +250,7 @@ def _event(
             entry.uid,
             state,
             _title(new),
-            tuple(feeds),
+            (),  # the feeds holding it: filled in once every feed is made
             entry.subject,
             tuple(differences(old, new)),
             capped=old is not None
@@ -263,7 +261,17 @@ def _event(
     return ics.assemble_event(body, stamp), change
 
 
-def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str]]) -> None:
+def _holding(feeds: tuple[Feed, ...], uids: set[str] | None) -> dict[str, list[str]]:
+    """The feeds that hold each event (of `uids` only, unless None), in the plan's order."""
+    found: dict[str, list[str]] = {}
+    for feed in feeds:
+        for entry in feed.entries:
+            if uids is None or entry.uid in uids:
+                found.setdefault(entry.uid, []).append(feed.path)
+    return found
+
+
+def _removals(result: Build, previous: Publication) -> None:
     """Report the published events that are gone or archived, and list the removals.
 
     An event that leaves a feed but stays published elsewhere (a season leaving the
@@ -271,7 +279,12 @@ def _removals(result: Build, previous: Publication, in_feeds: dict[str, list[str
     alarms) is archived, not removed.
     """
 
+    in_feeds: dict[str, list[str]] | None = None  # worked out if anything moved
+
     def lives_in(uid: str) -> list[str]:
+        nonlocal in_feeds
+        if in_feeds is None:
+            in_feeds = _holding(result.feeds, None)
         return in_feeds.get(uid) or in_feeds.get(plain_uid(uid)) or []
 
     planned_uids = {feed.path: tuple(e.uid for e in feed.entries) for feed in result.feeds}

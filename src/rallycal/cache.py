@@ -62,7 +62,7 @@ class FeedRecord(NamedTuple):
     """One feed as the last export wrote it."""
 
     sha256: str
-    key: str  # the digest of everything the feed is made from (`Digests.feed`)
+    key: str  # the digest of everything the feed is made from (`keys.Digests.feed`)
     head: int  # bytes before the first event
     uid_lines: str  # its events' UIDs, one per line, in order
     key_lines: str  # their keys (`Digests.entries`), one per line, in the same order
