@@ -149,6 +149,14 @@ def export(src: Path, out: Path, seconds: int) -> Any:
         return run_export(str(src), str(out), allow_removal=True)
 
 
+def published(tmp_path: Path) -> tuple[Path, Path]:
+    """The demo season's source, and the folder it was exported into."""
+    src, out = tmp_path / "events.yaml", tmp_path / "dist"
+    src.write_text(source(start()), encoding="utf-8")
+    export(src, out, EPOCH)
+    return src, out
+
+
 def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     rendered: list[str] = []
     real = ics.event_body
@@ -247,11 +255,7 @@ def test_the_cache_lives_outside_the_output_folder(tmp_path):
 
 def test_a_feed_rewritten_with_its_old_size_and_times_is_not_trusted(tmp_path, monkeypatch):
     """Same size, modification time put back: the change time still gives it away."""
-    tree = start()
-    src = tmp_path / "events.yaml"
-    src.write_text(source(tree), encoding="utf-8")
-    out = tmp_path / "dist"
-    export(src, out, EPOCH)
+    _, out = published(tmp_path)
     feed = out / "round" / "r1.ics"
     before = feed.stat()
     data = feed.read_bytes()
@@ -263,11 +267,7 @@ def test_a_feed_rewritten_with_its_old_size_and_times_is_not_trusted(tmp_path, m
 
 def test_a_feed_changed_in_the_records_clock_tick_is_hashed(tmp_path, monkeypatch):
     """A file whose times are as late as the record is racily clean: its bytes decide."""
-    tree = start()
-    src = tmp_path / "events.yaml"
-    src.write_text(source(tree), encoding="utf-8")
-    out = tmp_path / "dist"
-    export(src, out, EPOCH)
+    _, out = published(tmp_path)
     feed = out / "round" / "r1.ics"
     signature = cache.signature(feed)
     assert signature is not None
@@ -300,11 +300,7 @@ def cache_signature(path: Path) -> tuple[int, int, int, int] | None:
 
 
 def test_a_settled_feed_is_not_read_again(tmp_path, monkeypatch):
-    tree = start()
-    src = tmp_path / "events.yaml"
-    src.write_text(source(tree), encoding="utf-8")
-    out = tmp_path / "dist"
-    export(src, out, EPOCH)
+    _, out = published(tmp_path)
     record = cache._read(cache.cache_file(out))
     assert record is not None
     monkeypatch.setattr(cache, "_read", lambda path: cache.Record(
@@ -315,11 +311,7 @@ def test_a_settled_feed_is_not_read_again(tmp_path, monkeypatch):
 
 
 def test_a_cache_file_that_does_not_match_its_checksum_is_ignored(tmp_path):
-    tree = start()
-    src = tmp_path / "events.yaml"
-    src.write_text(source(tree), encoding="utf-8")
-    out = tmp_path / "dist"
-    export(src, out, EPOCH)
+    _, out = published(tmp_path)
     path = cache.cache_file(out)
     body, checksum, _ = path.read_bytes().rsplit(b"\n", 2)
     assert cache.load(out, None) is not None
@@ -331,11 +323,7 @@ def test_a_cache_file_that_does_not_match_its_checksum_is_ignored(tmp_path):
 
 def test_a_record_whose_lists_do_not_line_up_is_ignored(tmp_path):
     """One key short (a record made by hand, checksum and all) is not a record to trust."""
-    tree = start()
-    src = tmp_path / "events.yaml"
-    src.write_text(source(tree), encoding="utf-8")
-    out = tmp_path / "dist"
-    export(src, out, EPOCH)
+    src, out = published(tmp_path)
     path = cache.cache_file(out)
     body, _, _ = path.read_bytes().rsplit(b"\n", 2)
     document = json.loads(body)

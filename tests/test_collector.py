@@ -40,16 +40,22 @@ def test_paused_restores_it_after_an_error():
     assert gc.isenabled()
 
 
-def test_reading_and_exporting_run_with_the_collector_paused(tmp_path, monkeypatch):
-    gc.enable()
+def collecting_while(monkeypatch, module, name: str) -> list[bool]:  # type: ignore[no-untyped-def]
+    """Whether the collector was on at each call of `module.name`, from now on."""
     seen: list[bool] = []
-    real = ics.event_body
+    real = getattr(module, name)
 
-    def spying(season, entry):  # type: ignore[no-untyped-def]
+    def spying(*args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(gc.isenabled())
-        return real(season, entry)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(ics, "event_body", spying)
+    monkeypatch.setattr(module, name, spying)
+    return seen
+
+
+def test_exporting_runs_with_the_collector_paused(tmp_path, monkeypatch):
+    gc.enable()
+    seen = collecting_while(monkeypatch, ics, "event_body")
     export(str(fixture("seasons/ara-2026.yaml")), str(tmp_path / "dist"))
     assert seen and not any(seen)
     assert gc.isenabled()
@@ -57,13 +63,6 @@ def test_reading_and_exporting_run_with_the_collector_paused(tmp_path, monkeypat
 
 def test_reading_runs_with_the_collector_paused(monkeypatch):
     gc.enable()
-    seen: list[bool] = []
-    real = reader.read
-
-    def spying(data, report):  # type: ignore[no-untyped-def]
-        seen.append(gc.isenabled())
-        return real(data, report)
-
-    monkeypatch.setattr(reader, "read", spying)
+    seen = collecting_while(monkeypatch, reader, "read")
     assert load(fixture("seasons/ara-2026.yaml")).seasons
     assert seen == [False] and gc.isenabled()
