@@ -7,8 +7,10 @@ place that builds these objects from untrusted text, so every function that take
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Literal
 
 Status = Literal["confirmed", "tentative", "postponed", "cancelled"]
@@ -16,8 +18,56 @@ STATUSES: tuple[Status, ...] = ("confirmed", "tentative", "postponed", "cancelle
 DEFAULT_WINDOW = 2  # how many of the latest seasons the stable feeds carry
 
 
-@dataclass(frozen=True)
-class Venue:
+class _Value:
+    """`__eq__`, `__hash__` and `__repr__` of the frozen dataclasses below, shared.
+
+    They behave as the ones `dataclass` writes (same class and equal compared fields;
+    the hash of their tuple; `Name(field=value, ...)`), but `dataclass` compiles each of
+    those for each class at import, a third of every command's import of the model:
+    the classes say `eq=False, repr=False` and inherit these.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            compared = _fields(self.__class__)[1]
+            return bool(compared(self) == compared(other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(_fields(self.__class__)[1](self))
+
+    def __repr__(self) -> str:
+        names, _, shown = _fields(self.__class__)
+        values = shown(self)
+        pairs = ", ".join([f"{name}={value!r}" for name, value in zip(names, values, strict=True)])
+        return f"{self.__class__.__qualname__}({pairs})"
+
+
+Getter = Callable[[object], tuple[object, ...]]
+_FIELDS: dict[type, tuple[tuple[str, ...], Getter, Getter]] = {}
+
+
+def _fields(cls: type) -> tuple[tuple[str, ...], Getter, Getter]:
+    """A dataclass's shown fields' names, then getters of its compared and shown values."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        compared = tuple(f.name for f in fields(cls) if f.compare)
+        shown = tuple(f.name for f in fields(cls) if f.repr)
+        found = _FIELDS[cls] = (shown, _getter(compared), _getter(shown))
+    return found
+
+
+def _getter(names: tuple[str, ...]) -> Getter:
+    """The named attributes' values as a tuple (`attrgetter` gives one name's bare value)."""
+    if len(names) == 1:
+        return lambda value: (getattr(value, names[0]),)
+    return attrgetter(*names)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Venue(_Value):
     """Where a round is based: a town, its IANA time zone and its approximate centre."""
 
     town: str
@@ -35,8 +85,8 @@ class Venue:
         return ", ".join(part for part in (self.town, self.state, self.country) if part)
 
 
-@dataclass(frozen=True)
-class ScheduleItem:
+@dataclass(frozen=True, eq=False, repr=False)
+class ScheduleItem(_Value):
     """A timed part of a round (shakedown, a leg, a service park opening)."""
 
     id: str
@@ -47,8 +97,8 @@ class ScheduleItem:
     end: datetime  # aware, UTC
 
 
-@dataclass(frozen=True)
-class Round:
+@dataclass(frozen=True, eq=False, repr=False)
+class Round(_Value):
     """One round of the championship, held over whole local days."""
 
     id: str
@@ -64,8 +114,8 @@ class Round:
     schedule: tuple[ScheduleItem, ...] = ()
 
 
-@dataclass(frozen=True)
-class RallyClass:
+@dataclass(frozen=True, eq=False, repr=False)
+class RallyClass(_Value):
     """A championship class, such as Limited 4WD."""
 
     id: str
@@ -74,8 +124,8 @@ class RallyClass:
     color: str | None = None
 
 
-@dataclass(frozen=True)
-class Crew:
+@dataclass(frozen=True, eq=False, repr=False)
+class Crew(_Value):
     """A car and the people in it."""
 
     driver: str
@@ -84,8 +134,8 @@ class Crew:
     co_driver: str | None = None
 
 
-@dataclass(frozen=True)
-class Team:
+@dataclass(frozen=True, eq=False, repr=False)
+class Team(_Value):
     """An entrant: one or more crews and the rounds they enter."""
 
     id: str
@@ -98,8 +148,8 @@ class Team:
     color: str | None = None
 
 
-@dataclass(frozen=True)
-class Series:
+@dataclass(frozen=True, eq=False, repr=False)
+class Series(_Value):
     """The championship itself and where its feeds are published."""
 
     id: str
@@ -110,8 +160,8 @@ class Series:
     color: str | None = None
 
 
-@dataclass(frozen=True)
-class Season:
+@dataclass(frozen=True, eq=False, repr=False)
+class Season(_Value):
     """One year of the championship: its classes, rounds and teams."""
 
     series: Series
@@ -137,8 +187,8 @@ class Season:
         return replace(self, series=replace(self.series, base_url=base_url))
 
 
-@dataclass(frozen=True)
-class Championship:
+@dataclass(frozen=True, eq=False, repr=False)
+class Championship(_Value):
     """Every season in the source, oldest first: the only input every later stage needs.
 
     The stable feeds carry the `window` latest seasons; every season also has archive
