@@ -4,6 +4,7 @@ independent Atom reader), stable across re-exports, and never broken by a damage
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,7 +13,15 @@ import pytest
 from support import EPOCH, GOLDEN_SEASON, SEASON_2026, copy_source, export, snapshot
 
 from rallycal.build import EventChange, build
-from rallycal.changes import MAX_BYTES, MAX_ENTRIES, changes_feed, read_changes, sentences
+from rallycal.changes import (
+    _NOT_XML,
+    MAX_BYTES,
+    MAX_ENTRIES,
+    _clean,
+    changes_feed,
+    read_changes,
+    sentences,
+)
 from rallycal.history import Difference, read_publication
 from rallycal.manifest import read_manifest
 from rallycal.source import load
@@ -263,3 +272,12 @@ def test_timed_items_removals_and_archives_in_plain_words():
         "2026/all.ics.",
     ]
     assert names == ['Winter Rally, Part 1; "Snow" \\ Ice', "Gone Rally"]
+
+
+def test_text_is_cleaned_as_the_pattern_says_whatever_the_text():
+    """Printable text skips the substitution: the result is the substitution's all the same."""
+    characters = [chr(c) for c in range(0x3000)] + ["\ud800", "\udfff", "\ufffe", "\uffff"]
+    for c in characters:
+        for text in (c, f"ab{c}d", f"a\r\n\tb{c}\r"):
+            expected = re.sub(_NOT_XML, "\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+            assert _clean(text) == expected, ascii(text)

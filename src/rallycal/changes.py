@@ -37,8 +37,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 _A = f"{{{ATOM}}}"
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
 _ID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# Characters no XML 1.0 document holds
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Characters no XML 1.0 document holds: compiled on first need (see `_clean`)
+_NOT_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 _PREFIX = re.compile(r"^\[(\w+)\] ")  # "[Cancelled] " in front of a title
 _ROUND_TITLE = re.compile(r"^(?:\[\w+\] )?.*? R\d+: ")  # "[Tentative] ARA R3: "
 _INSTANT = "%Y-%m-%d %H:%M UTC"  # how `history` words a timed item's instants
@@ -366,7 +366,12 @@ def _atom(championship: Championship, entries: list[News], updated: datetime) ->
 
 def _clean(text: str) -> str:
     """Text an XML document can hold, that reads back as written (no CR, no control)."""
-    return _NOT_XML.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Every character of `_NOT_XML` is unprintable (Cc, Cs, Cn), so printable text (tabs
+    # and line feeds aside) has none: compiling the pattern took longer than every use.
+    if text.replace("\n", "").replace("\t", "").isprintable():
+        return text
+    return re.sub(_NOT_XML, "\ufffd", text)
 
 
 def _text(text: str) -> str:
