@@ -71,3 +71,38 @@ def test_a_championship_of_one_season():
     alone = Championship.of(season)
     assert alone.seasons == (season,) and alone.series is season.series
     assert alone.in_window == (season,) and alone.latest is season
+
+
+def _written_out(value: object) -> str:
+    """The repr `dataclass` itself would write for a model object (fields marked repr)."""
+    shown = ", ".join(
+        f"{f.name}={getattr(value, f.name)!r}" for f in dataclasses.fields(value) if f.repr
+    )
+    return f"{type(value).__qualname__}({shown})"
+
+
+def _model_objects(championship: Championship) -> list[object]:
+    found: list[object] = [championship, championship.series]
+    for season in championship.seasons:
+        found += [season, *season.classes, *season.teams]
+        for team in season.teams:
+            found += team.crews
+        for round_ in season.rounds:
+            found += [round_, round_.venue, *round_.schedule]
+    return found
+
+
+def test_model_objects_compare_hash_and_show_as_dataclasses_do():
+    """The shared __eq__, __hash__ and __repr__ behave as the ones dataclass writes: the
+    render cache's keys are made of these reprs."""
+    championship = load(fixture("seasons/ara-2026.yaml"))
+    again = load(fixture("seasons/ara-2026.yaml"))
+    for one, other in zip(_model_objects(championship), _model_objects(again), strict=True):
+        assert repr(one) == _written_out(one)
+        assert one == other and hash(one) == hash(other) and one is not other
+        compared = [f.name for f in dataclasses.fields(one) if f.compare]
+        if compared and isinstance(getattr(one, compared[0]), str):
+            changed = dataclasses.replace(one, **{compared[0]: getattr(one, compared[0]) + "x"})
+            assert changed != one
+    round_ = championship.seasons[-1].rounds[0]
+    assert round_ != round_.venue and round_ != (round_.id,)

@@ -39,23 +39,23 @@ class _Value:
         return hash(_fields(self.__class__)[1](self))
 
     def __repr__(self) -> str:
-        names, _, shown = _fields(self.__class__)
-        values = shown(self)
-        pairs = ", ".join([f"{name}={value!r}" for name, value in zip(names, values, strict=True)])
-        return f"{self.__class__.__qualname__}({pairs})"
+        layout, _, shown = _fields(self.__class__)
+        return layout.format(*shown(self))
 
 
 Getter = Callable[[object], tuple[object, ...]]
-_FIELDS: dict[type, tuple[tuple[str, ...], Getter, Getter]] = {}
+_FIELDS: dict[type, tuple[str, Getter, Getter]] = {}
 
 
-def _fields(cls: type) -> tuple[tuple[str, ...], Getter, Getter]:
-    """A dataclass's shown fields' names, then getters of its compared and shown values."""
+def _fields(cls: type) -> tuple[str, Getter, Getter]:
+    """A dataclass's repr as a format (`Name(a={!r}, b={!r})`), then getters of its
+    compared and shown values."""
     found = _FIELDS.get(cls)
     if found is None:
         compared = tuple(f.name for f in fields(cls) if f.compare)
         shown = tuple(f.name for f in fields(cls) if f.repr)
-        found = _FIELDS[cls] = (shown, _getter(compared), _getter(shown))
+        layout = cls.__qualname__ + "(" + ", ".join(f"{name}={{!r}}" for name in shown) + ")"
+        found = _FIELDS[cls] = (layout, _getter(compared), _getter(shown))
     return found
 
 
