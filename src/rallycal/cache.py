@@ -4,14 +4,14 @@ Events and feeds are keyed by what they are made from (`rallycal.keys`).
 
 After each export, a record of every feed written goes to a cache file OUTSIDE the
 output folder, in the user's cache folder (`cache_file`): each feed's sha256, file
-signature and key, and the UID, key and byte length of each of its events; the file
-ends with a digest of its own content. The next export trusts
-that record only once every feed in the folder is verified to be as it says and no
-other feed is there (`load`); then an event of a changed feed whose inputs did not
-change is copied from that feed's published bytes (stamps included) instead of being
-rendered and compared, and a feed whose header and events did not change is neither assembled
-nor written. Anything that does not verify (no cache, a damaged one, a feed edited by
-hand or missing) means a full build, as if there were no cache.
+signature and key, and the UID, key and byte length of each of its events, where the
+page's round pieces are (`rallycal.kept`), and a digest of the record's own content.
+The next export trusts that record only once every feed in the folder is verified to
+be as it says and no other feed is there (`load`); then a feed whose key did not
+change is neither assembled nor written, and in a feed that did change, an event whose
+key did not is copied from that feed's published bytes (stamps included) instead of
+being rendered and compared. Anything that does not verify (no cache, a damaged one, a
+feed edited by hand or missing) means a full build, as if there were no cache.
 
 A feed is verified as git verifies its work tree: a file whose signature (inode, size,
 modification and change times) is the one recorded, and which had settled before the
