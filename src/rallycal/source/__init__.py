@@ -79,6 +79,9 @@ def load(path: str | os.PathLike[str]) -> Championship:
 def parse(data: bytes, filename: str) -> Championship:
     """Validate the source bytes; raise `SourceError` listing every problem found."""
     from rallycal import collector
+    from rallycal.source import yaml_import
+
+    yaml_import.prepare()  # before the reader first imports PyYAML
     from rallycal.source import reader
     from rallycal.source.championship import championship
     from rallycal.source.reader import Report, Stop
