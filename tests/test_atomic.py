@@ -149,12 +149,3 @@ def test_a_stage_refuses_a_target_it_could_not_replace_and_drops_what_it_staged(
     with pytest.raises(PublishError, match="nothing was written"):
         staged.write("round/x.ics", b"new x")
     assert snapshot(folder) == before
-
-
-def test_without_syncfs_every_file_system_is_flushed(tmp_path, monkeypatch):
-    """A C library without syncfs still gets the changes to the disk, never a failure."""
-    synced: list[bool] = []
-    monkeypatch.setattr(atomic, "_libc", lambda: None)
-    monkeypatch.setattr(atomic.os, "sync", lambda: synced.append(True))
-    atomic.Durability.syncfs(tmp_path)
-    assert synced == [True]

@@ -22,18 +22,14 @@ from __future__ import annotations
 import array
 import contextlib
 import errno
-import functools
 import os
 import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from rallycal.durability import Durability
 from rallycal.errors import PublishError
-
-if TYPE_CHECKING:
-    import ctypes
 
 if sys.platform != "win32":
     import fcntl
@@ -43,6 +39,7 @@ FILE_MODE = 0o644  # files a web server publishes (mkstemp makes 0600)
 _IMMUTABLE = 0x10 | 0x20  # Linux FS_IMMUTABLE_FL | FS_APPEND_FL
 _GET_FLAGS = 0x80086601  # Linux FS_IOC_GETFLAGS
 _NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
+_MISSING = {errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP}  # as `Path.is_dir` ignores
 
 
 class _Done:
@@ -50,18 +47,21 @@ class _Done:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.link: Path | None = None  # a hard link to the old version
+        self.link: str | None = None  # a hard link to the old version
         self.old: bytes | None = None  # or its bytes; neither: the file is new
 
 
 class _Change:
+    """Paths as strings: half the cost of `Path` objects, for every file written."""
+
     def __init__(self, out: Path) -> None:
-        self.out = out
-        self.temps: dict[str, Path] = {}
-        self.created: list[Path] = []  # folders made for new files
+        self.out = os.fspath(out)
+        self.temps: dict[str, str] = {}
+        self.created: list[str] = []  # folders made for new files
         self.done: list[_Done] = []
-        self.folders: set[Path] = set()  # folders whose entries changed
-        self.known: set[Path] = set()  # folders known to be there, real
+        self.folders: set[str] = set()  # folders whose entries changed
+        self.known: set[str] = set()  # folders known to be there, real
+        self.devices: dict[str, int] = {}  # each folder's file system, once stat'ed
 
 
 def apply(out: Path, changes: list[tuple[str, bytes | None]]) -> None:
@@ -90,7 +90,7 @@ class Staged:
         self.change = _Change(out)
         self.steps: list[tuple[str, bool]] = []  # (path, write) in the order to apply
         self._checked = checked  # the targets were checked all at once beforehand
-        self._checked_folders: set[Path] = set()
+        self._checked_folders: set[str] = set()
 
     def write(self, path: str, data: bytes) -> None:
         """Stage new bytes for `path` (a temporary file now, the target at `commit`)."""
@@ -145,26 +145,34 @@ class Staged:
 
 
 def check_targets(
-    out: Path, changes: list[tuple[str, bytes | None]], known: set[Path] | None = None
+    out: str | os.PathLike[str],
+    changes: list[tuple[str, bytes | None]],
+    known: set[str] | None = None,
 ) -> None:
     """Refuse, before anything is written, a change that could only fail halfway.
 
     `known`: folders already found to be real folders (skipped, and added to)."""
     known = set() if known is None else known
+    root = os.fspath(out)
     for path, data in changes:
-        target = out / path
-        for folder in _inner_folders(out, path):
+        target = _target(root, path)
+        for folder in _inner_folders(root, path):
             if folder in known:
                 continue
-            if folder.is_dir() and not folder.is_symlink():
+            try:
+                mode = os.lstat(folder).st_mode
+            except OSError as error:
+                if error.errno in _MISSING:  # made when the file is written
+                    continue
+                raise
+            if stat.S_ISDIR(mode):
                 known.add(folder)
-                continue
-            if folder.is_symlink():
+            elif stat.S_ISLNK(mode):
                 raise PublishError(
                     f"refusing to write {target}: {folder} is a symbolic link; "
                     "nothing was written"
                 )
-            if folder.exists() and not folder.is_dir():
+            else:
                 raise PublishError(f"{out}: cannot write {path}: {folder} is not a folder; "
                                    f"nothing was written")
         try:
@@ -191,13 +199,13 @@ def temp_files(folder: Path) -> Iterator[Path]:
     yield from folder.glob(f".*{TEMP_SUFFIX}")
 
 
-def _write_temp(change: _Change, path: str, data: bytes) -> Path:
-    target = change.out / path
+def _write_temp(change: _Change, path: str, data: bytes) -> str:
+    target = _target(change.out, path)
     for folder in _inner_folders(change.out, path):
-        if folder not in change.known and not folder.exists():
+        if folder not in change.known and not os.path.exists(folder):
             os.mkdir(folder)
             change.created.append(folder)
-            change.folders.update((folder, folder.parent))
+            change.folders.update((folder, os.path.dirname(folder)))
         change.known.add(folder)
     temp = _fresh_name(target)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -214,17 +222,35 @@ def _write_temp(change: _Change, path: str, data: bytes) -> Path:
     return temp
 
 
-def _inner_folders(out: Path, path: str) -> list[Path]:
+def _target(out: str, path: str) -> str:
+    """The file `path` names under `out`, as `Path(out) / path` spells it."""
+    if _plain(path):
+        return os.path.join(out, path)
+    return str(Path(out) / path)
+
+
+def _plain(path: str) -> bool:
+    """Whether `path` is relative names joined by "/": joined as text, it is normalised."""
+    parts = path.split("/")
+    return "" not in parts and "." not in parts and ".." not in parts and "\\" not in path
+
+
+def _inner_folders(out: str, path: str) -> list[str]:
     """The folders between `out` and the file `path` names, outermost first."""
     parts = path.split("/")[:-1]
-    if ".." in parts or path.startswith("/") or "\\" in path:
-        target = out / path
-        return [f for f in reversed(target.parents) if f != out and out in f.parents]
-    return [out.joinpath(*parts[: index + 1]) for index in range(len(parts))]
+    if not _plain(path):  # as `Path` reads it
+        root, target = Path(out), Path(out) / path
+        if ".." in parts or path.startswith("/") or "\\" in path:
+            return [str(f) for f in reversed(target.parents) if f != root and root in f.parents]
+        return [str(root.joinpath(*parts[: index + 1])) for index in range(len(parts))]
+    folders = [out]
+    for part in parts:
+        folders.append(os.path.join(folders[-1], part))
+    return folders[1:]
 
 
 def _move(change: _Change, path: str, write: bool) -> None:
-    target = change.out / path
+    target = _target(change.out, path)
     done = _Done(path)
     if os.path.lexists(target):
         done.link = _fresh_name(target)
@@ -234,9 +260,9 @@ def _move(change: _Change, path: str, write: bool) -> None:
             if error.errno not in _NO_LINKS:
                 raise
             done.link = None
-            done.old = target.read_bytes()
+            done.old = _read(target)
     change.done.append(done)
-    change.folders.add(target.parent)
+    change.folders.add(os.path.dirname(target))
     if write:
         os.replace(change.temps[path], target)
         del change.temps[path]
@@ -248,9 +274,11 @@ def _sync(change: _Change, *, entries: bool) -> None:
     """Make the new files (then, with `entries`, the folder entries) durable, the cheaper
     way available: one syncfs per file system, or (files fsynced as written) each folder."""
     if Durability.whole_file_system:
-        devices: dict[int, Path] = {}
+        known, devices = change.devices, dict[int, str]()  # each folder stat'ed once
         for folder in {change.out, *change.folders}:
-            devices.setdefault(os.stat(folder).st_dev, folder)
+            if folder not in known:
+                known[folder] = os.stat(folder).st_dev
+            devices.setdefault(known[folder], folder)
         for folder in devices.values():
             Durability.syncfs(folder)
     elif entries:
@@ -280,7 +308,7 @@ def _undo(change: _Change) -> list[str]:
     """Put every old version back; what could not be, said file by file."""
     stuck: list[str] = []
     for done in reversed(change.done):
-        target = change.out / done.path
+        target = _target(change.out, done.path)
         if _still_old(target, done):  # the failing step had not reached this file
             if done.link is not None:
                 with contextlib.suppress(OSError):
@@ -305,13 +333,14 @@ def _undo(change: _Change) -> list[str]:
     return stuck
 
 
-def _restore(target: Path, done: _Done) -> None:
+def _restore(target: str, done: _Done) -> None:
     if done.link is not None:
         os.replace(done.link, target)
     elif done.old is not None:
         temp = _fresh_name(target)
         try:
-            temp.write_bytes(done.old)
+            with open(temp, "wb") as file:
+                file.write(done.old)
             os.chmod(temp, FILE_MODE)
             os.replace(temp, target)
         except OSError:
@@ -322,22 +351,28 @@ def _restore(target: Path, done: _Done) -> None:
         os.unlink(target)
 
 
-def _still_old(target: Path, done: _Done) -> bool:
+def _still_old(target: str, done: _Done) -> bool:
     try:
         if done.link is not None:
             return os.path.samefile(target, done.link)
         if done.old is not None:
-            return target.read_bytes() == done.old
+            return _read(target) == done.old
         return not os.path.lexists(target)
     except OSError:
         return False
 
 
-def _fresh_name(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
 
 
-def _immutable(target: Path, info: os.stat_result) -> bool:
+def _fresh_name(target: str) -> str:
+    folder, name = os.path.split(target)
+    return os.path.join(folder, f".{name}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
+
+
+def _immutable(target: str, info: os.stat_result) -> bool:
     """Whether the file's flags forbid replacing it (Linux attributes, BSD/macOS flags)."""
     flags = getattr(info, "st_flags", 0)
     if flags & (stat.UF_IMMUTABLE | stat.UF_APPEND | stat.SF_IMMUTABLE | stat.SF_APPEND):
@@ -356,44 +391,3 @@ def _immutable(target: Path, info: os.stat_result) -> bool:
         return False
     finally:
         os.close(fd)
-
-
-class Durability:
-    """How data reaches the disk before an export reports success.
-
-    Measured at 10,000 rounds (10,223 files, 84 MB; see README): one `syncfs` of the
-    output's file system after the writes and again after the renames costs about a
-    tenth of an fsync per file plus one per folder, so that is used on Linux (syncfs
-    since 2.6.39, glibc 2.14); elsewhere, each file and folder is fsynced.
-    """
-
-    whole_file_system = sys.platform == "linux"
-
-    @staticmethod
-    def syncfs(folder: Path) -> None:
-        """Flush every change of the file system holding `folder` to the disk."""
-        import ctypes  # here, at the first sync: an export with nothing to write never needs it
-
-        libc = _libc()
-        if libc is None:  # a C library without syncfs: flush every file system instead
-            os.sync()
-            return
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            if libc.syncfs(fd) != 0:
-                code = ctypes.get_errno()
-                raise OSError(code, os.strerror(code))
-        finally:
-            os.close(fd)
-
-
-@functools.cache
-def _libc() -> ctypes.CDLL | None:
-    import ctypes  # see `Durability.syncfs`
-
-    try:
-        library = ctypes.CDLL(None, use_errno=True)
-        library.syncfs.argtypes = [ctypes.c_int]
-        return library
-    except (OSError, AttributeError):
-        return None
