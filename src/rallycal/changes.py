@@ -36,11 +36,13 @@ MAX_BYTES = 2 * 1024 * 1024  # a last changes.atom larger than this is not one r
 ATOM = "http://www.w3.org/2005/Atom"
 _A = f"{{{ATOM}}}"
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
-_ID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# Characters no XML 1.0 document holds: compiled on first need (see `_clean`)
+# Patterns compiled on first need (by `re`, which keeps them): the first export into a
+# folder reads no earlier feed, so it needs none of them.
+_ID = r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# Characters no XML 1.0 document holds (see `_clean`)
 _NOT_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
-_PREFIX = re.compile(r"^\[(\w+)\] ")  # "[Cancelled] " in front of a title
-_ROUND_TITLE = re.compile(r"^(?:\[\w+\] )?.*? R\d+: ")  # "[Tentative] ARA R3: "
+_PREFIX = r"^\[(\w+)\] "  # "[Cancelled] " in front of a title
+_ROUND_TITLE = r"^(?:\[\w+\] )?.*? R\d+: "  # "[Tentative] ARA R3: "
 _INSTANT = "%Y-%m-%d %H:%M UTC"  # how `history` words a timed item's instants
 _ICAL = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED": "cancelled"}
 TITLE_NAMES = 4  # an entry about more rounds names this many in its title
@@ -184,7 +186,7 @@ def _entry(node: ET.Element) -> News | None:
     title = node.findtext(f"{_A}title")
     text = node.findtext(f"{_A}content")
     updated = _time(node.findtext(f"{_A}updated"))
-    if entry_id is None or not _ID.fullmatch(entry_id) or updated is None:
+    if entry_id is None or not re.fullmatch(_ID, entry_id) or updated is None:
         return None
     if not title or not text:
         return None
@@ -266,14 +268,14 @@ def _status(title: str | None) -> str | None:
     """The status a title says: `[Cancelled] ...` is cancelled, no mark is confirmed."""
     if title is None:
         return None
-    mark = _PREFIX.match(title)
+    mark = re.match(_PREFIX, title)
     status = mark.group(1).lower() if mark else "confirmed"
     return status if status in STATUS_LABELS else None
 
 
 def _name_of(title: str) -> str:
     """A round's name from an event title: `[Cancelled] ARA R3: Olympus Rally` -> the name."""
-    return _ROUND_TITLE.sub("", title, count=1)
+    return re.sub(_ROUND_TITLE, "", title, count=1)
 
 
 def _with_year(name: str, year: int, several: bool) -> str:

@@ -23,6 +23,7 @@ Each stable all, class and team feed also has a **reminders** variant
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal, NamedTuple
 
@@ -37,8 +38,7 @@ MANIFEST = "feeds.json"
 CHANGES = "changes.atom"
 _ID = "[a-z0-9][a-z0-9-]*"
 _FOLDER = rf"(?:{REMINDERS}/)?(?:[0-9]{{4}}/)?(?:(?:class|team|round)/)?"
-_OWN_FEED = re.compile(rf"(?:{REMINDERS}/)?(?:[0-9]{{4}}/)?(?:all|(?:class|team|round)/{_ID})\.ics")
-_FEED_FOLDER = re.compile(_FOLDER)
+_OWN_FEED = rf"(?:{REMINDERS}/)?(?:[0-9]{{4}}/)?(?:all|(?:class|team|round)/{_ID})\.ics"
 
 
 class Entry(NamedTuple):
@@ -89,7 +89,7 @@ def feed_path(kind: FeedKind, feed_id: str, *, season: int | None = None,
 
 def is_own_feed(path: str) -> bool:
     """Whether `path` is a name rallycal gives its feeds: `all.ics`, `2026/class/x.ics`, ..."""
-    return _OWN_FEED.fullmatch(path) is not None
+    return _pattern(_OWN_FEED).fullmatch(path) is not None
 
 
 def is_own_path(path: str) -> bool:
@@ -102,7 +102,13 @@ def is_own_path(path: str) -> bool:
 
 def is_feed_folder(path: str) -> bool:
     """Whether a folder (relative, "" for the output folder, no trailing slash) can hold feeds."""
-    return _FEED_FOLDER.fullmatch(f"{path}/" if path else "") is not None
+    return _pattern(_FOLDER).fullmatch(f"{path}/" if path else "") is not None
+
+
+@functools.cache
+def _pattern(text: str) -> re.Pattern[str]:
+    """A pattern compiled on first use: an export into a new folder never needs these."""
+    return re.compile(text)
 
 
 def round_uid(season: Season, round_: Round, *qualifiers: str) -> str:

@@ -89,7 +89,7 @@ def rescheduled(page: bytes) -> dict[str, tuple[date, date]]:
     found: dict[str, tuple[date, date]] = {}
     if b'"previousStartDate"' not in page:  # as this module writes it: nothing rescheduled
         return found
-    for block in _LD_JSON.findall(page):
+    for block in re.findall(_LD_JSON, page, re.S):  # compiled here: rarely needed
         try:
             events = json.loads(block)
         except (ValueError, RecursionError):
@@ -107,4 +107,4 @@ def rescheduled(page: bytes) -> dict[str, tuple[date, date]]:
     return found
 
 
-_LD_JSON = re.compile(rb'<script type="application/ld\+json">(.*?)</script>', re.S)
+_LD_JSON = rb'<script type="application/ld\+json">(.*?)</script>'

@@ -56,9 +56,10 @@ SUGGESTION_BUDGET = 2_000_000  # characters compared to find "did you mean" hint
 ALIASES = "anchors and aliases (&name, *name) are not allowed; write the value out"
 
 NULLS = ("", "~", "null", "Null", "NULL")  # YAML's null, written unquoted
-_LINE_BREAK = re.compile(r"\r\n|[\r\n]")  # as editors and grep -n count lines
+# Patterns compiled (and kept) by `re` on first need: a valid source needs neither.
+_LINE_BREAK = r"\r\n|[\r\n]"  # as editors and grep -n count lines
 # Line breaks to YAML 1.1 (PyYAML) but not to editors: a comment would end there.
-_YAML_ONLY_BREAK = re.compile("[\x85\u2028\u2029]")
+_YAML_ONLY_BREAK = "[\x85\u2028\u2029]"
 _BREAK_NAMES = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
 
@@ -123,7 +124,7 @@ def position(where: Where) -> tuple[int, int]:
 
 def end_of(text: str) -> tuple[int, int]:
     """The 1-based line and column just after `text`."""
-    lines = _LINE_BREAK.split(text)
+    lines = re.split(_LINE_BREAK, text)
     return len(lines), len(lines[-1]) + 1
 
 
@@ -140,7 +141,7 @@ def read(data: bytes, report: Report) -> Node | None:
     # Splitting at "\n" alone is three times as fast and gives no shorter lines: only
     # when one of those is too long are the lines counted as editors count them.
     if max(map(len, text.split("\n"))) > MAX_LINE:
-        for number, line in enumerate(_LINE_BREAK.split(text), 1):
+        for number, line in enumerate(re.split(_LINE_BREAK, text), 1):
             if len(line) > MAX_LINE:
                 report.add((number, MAX_LINE + 1),
                            f"this line is {len(line):,} characters long; keep lines under "
@@ -156,11 +157,12 @@ def _without_yaml_only_breaks(text: str, report: Report) -> str:
     PyYAML would count them as line breaks (shifting every later line number) and end
     a comment at them; as spaces, the rest of the file reads as an editor shows it.
     """
-    if not _YAML_ONLY_BREAK.search(text):
+    if all(character not in text for character in _BREAK_NAMES):
         return text
     line, line_start, counted = 1, 0, 0
-    for match in _YAML_ONLY_BREAK.finditer(text):
-        for newline in _LINE_BREAK.finditer(text, counted, match.start()):
+    line_break = re.compile(_LINE_BREAK)
+    for match in re.finditer(_YAML_ONLY_BREAK, text):
+        for newline in line_break.finditer(text, counted, match.start()):
             line, line_start = line + 1, newline.end()
         counted = match.start()
         character = match.group()
@@ -168,7 +170,7 @@ def _without_yaml_only_breaks(text: str, report: Report) -> str:
                    f"the character U+{ord(character):04X} ({_BREAK_NAMES[character]}) is a line "
                    "break to YAML but not to editors; replace it with an ordinary line break "
                    "or a space")
-    return _YAML_ONLY_BREAK.sub(" ", text)
+    return re.sub(_YAML_ONLY_BREAK, " ", text)
 
 
 def decode(data: bytes, report: Report) -> str:
@@ -238,7 +240,7 @@ def _events(text: str) -> _Events:
 def _character_at(text: str, mark: Mark | None) -> str | None:
     if mark is None:
         return None
-    lines = _LINE_BREAK.split(text)
+    lines = re.split(_LINE_BREAK, text)
     if mark.line < len(lines) and mark.column < len(lines[mark.line]):
         return lines[mark.line][mark.column]
     return None
