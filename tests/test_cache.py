@@ -9,7 +9,6 @@ have rendered only the events whose inputs changed.
 from __future__ import annotations
 
 import copy
-import json
 import os
 import random
 import shutil
@@ -315,8 +314,8 @@ def test_a_cache_file_that_does_not_match_its_checksum_is_ignored(tmp_path):
     path = cache.cache_file(out)
     body, checksum, _ = path.read_bytes().rsplit(b"\n", 2)
     assert cache.load(out, None) is not None
-    edited = body.replace(b'"format":', b'"format": ')  # the same JSON, other bytes
-    assert edited != body
+    edited = body.replace(b"\nmade\t", b"\nmade\t0")  # the same time, other bytes
+    assert edited != body and cache._read(path) is not None
     path.write_bytes(edited + b"\n" + checksum + b"\n")
     assert cache.load(out, None) is None
 
@@ -326,12 +325,29 @@ def test_a_record_whose_lists_do_not_line_up_is_ignored(tmp_path):
     src, out = published(tmp_path)
     path = cache.cache_file(out)
     body, _, _ = path.read_bytes().rsplit(b"\n", 2)
-    document = json.loads(body)
-    feed = document["feeds"]["all.ics"]
-    feed[4] = feed[4].rsplit("\n", 1)[0]  # the keys, one short
-    edited = json.dumps(document, separators=(",", ":")).encode()
+    lines = body.decode().split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("all.ics\t"))
+    fields = lines[at].split("\t")
+    fields[6] = fields[6].rsplit(" ", 1)[0]  # the keys, one short
+    lines[at] = "\t".join(fields)
+    edited = "\n".join(lines).encode()
     path.write_bytes(edited + b"\n" + cache._checksum(edited) + b"\n")
     assert cache.load(out, None) is None
     before = snapshot(out)
     export(src, out, EPOCH + DAY)
     assert snapshot(out) == before
+
+
+def test_an_unchanged_feed_keeps_its_line_of_the_record(tmp_path):
+    """A feed neither written nor touched is recorded by the very line read for it."""
+    src, out = published(tmp_path)
+    path = cache.cache_file(out)
+    before = {line.split("\t", 1)[0]: line for line in path.read_text().split("\n")}
+    tree = start()
+    tree["seasons"][0]["rounds"][2]["name"] = "Renamed Rally"
+    src.write_text(source(tree), encoding="utf-8")
+    written = export(src, out, EPOCH + DAY).written
+    after = {line.split("\t", 1)[0]: line for line in path.read_text().split("\n")}
+    assert "round/r0.ics" not in written and after["round/r0.ics"] == before["round/r0.ics"]
+    assert "round/r2.ics" in written and after["round/r2.ics"] != before["round/r2.ics"]
+    assert cache.load(out, None) is not None

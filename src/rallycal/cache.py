@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import stat
 import sys
@@ -46,7 +45,7 @@ from rallycal.history import (
 )
 from rallycal.manifest import Manifest
 
-FORMAT = 3
+HEADER = "rallycal render cache 4"
 BEGIN = b"BEGIN:VEVENT\r\n"
 END = b"END:VEVENT\r\n"
 CALENDAR_END = b"END:VCALENDAR\r\n"
@@ -68,6 +67,7 @@ class FeedRecord(NamedTuple):
     key_lines: str  # their keys (`Digests.entries`), one per line, in the same order
     size_list: str  # each event's length in bytes, in order, comma-separated
     signature: Signature | None = None  # the file as it was when the record was made
+    line: str = ""  # its line in the record file it was read from, to write it again
 
     @property
     def uids(self) -> tuple[str, ...]:
@@ -126,7 +126,7 @@ def cache_file(out: Path) -> Path:
     (`$XDG_CACHE_HOME/rallycal`, else the platform's), never in or beside `out`."""
     where = os.path.abspath(out)
     key = hashlib.sha256(where.encode()).hexdigest()[:24]
-    return cache_folder() / f"{Path(where).name}-{key}.json"
+    return cache_folder() / f"{Path(where).name}-{key}.cache"
 
 
 def cache_folder() -> Path:
@@ -293,17 +293,16 @@ def save(out: Path, record: Record, untouched: dict[str, Signature] | None = Non
     made = time.time_ns()  # before the signatures: a write after this shows in them
     kept = untouched or {}
     folder = os.fspath(out)
-    document = {
-        "format": FORMAT,
-        "made": made,
-        "feeds": {
-            name: [feed.sha256, feed.key, feed.head, feed.uid_lines, feed.key_lines,
-                   feed.size_list, kept.get(name) or signature(os.path.join(folder, name))]
-            for name, feed in record.feeds.items()
-        },
-        "page": record.page,
-    }
-    body = json.dumps(document, separators=(",", ":")).encode()
+    page = record.page
+    lines = [HEADER, f"made\t{made}",
+             "page\t-\t-" if page is None else f"page\t{page[0]}\t{page[1].replace(chr(10), '|')}"]
+    for name, feed in record.feeds.items():
+        sig = kept.get(name)
+        if sig is not None and feed.line and sig == feed.signature:
+            lines.append(feed.line)  # a feed not written since it was read: the same line
+        else:
+            lines.append(_line(name, feed, sig or signature(os.path.join(folder, name))))
+    body = "\n".join(lines).encode()
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -320,31 +319,45 @@ def forget(out: Path) -> None:
         cache_file(out).unlink()
 
 
+def _line(name: str, feed: FeedRecord, sig: Signature | None) -> str:
+    """One feed's line in the record file: tab-separated, its lists separated by spaces
+    (no UID, key or path holds a space, a tab or a line break)."""
+    written = "-" if sig is None else " ".join(map(str, sig))
+    return "\t".join([
+        name, feed.sha256, feed.key, str(feed.head), written,
+        feed.uid_lines.replace("\n", " "), feed.key_lines.replace("\n", " "), feed.size_list,
+    ])
+
+
 def _read(path: Path) -> Record | None:
     """The record in the cache file, or None for anything not as `save` writes it."""
     try:
         body, checksum, end = path.read_bytes().rsplit(b"\n", 2)
         if end or checksum != _checksum(body):
             return None  # cut short, or not as `save` wrote it
-        document = json.loads(body)
-        if document.get("format") != FORMAT:
+        header, made_line, page_line, *feed_lines = body.decode().split("\n")
+        label, made = made_line.split("\t")
+        kind, sha, spans = page_line.split("\t")
+        if header != HEADER or label != "made" or kind != "page":
             return None
-        feeds = {
-            str(name): FeedRecord(str(sha), str(key), int(head), str(uids), str(keys),
-                                  str(sizes),
-                                  None if sig is None else (int(sig[0]), int(sig[1]),
-                                                            int(sig[2]), int(sig[3])))
-            for name, (sha, key, head, uids, keys, sizes, sig) in document["feeds"].items()
-        }
-        made = int(document["made"])
-        page = document["page"]
-        page = None if page is None else (str(page[0]), str(page[1]))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError,
-            RecursionError):
+        page = None if sha == "-" else (sha, spans.replace("|", "\n"))
+        feeds = {}
+        for line in feed_lines:
+            name, sha, key, head, written, uids, keys, sizes = line.split("\t")
+            sig = None if written == "-" else _signature(written)
+            feeds[name] = FeedRecord(sha, key, int(head), uids.replace(" ", "\n"),
+                                     keys.replace(" ", "\n"), sizes, sig, line)
+        record = Record(feeds, int(made), page)
+    except (OSError, ValueError):  # also UnicodeDecodeError
         return None
     if not all(_aligned(feed) for feed in feeds.values()):
         return None
-    return Record(feeds, made, page)  # as `save` wrote it: the checksum says so
+    return record  # as `save` wrote it: the checksum says so
+
+
+def _signature(written: str) -> Signature:
+    ino, size, mtime, ctime = map(int, written.split(" "))  # ValueError unless four
+    return ino, size, mtime, ctime
 
 
 def _aligned(feed: FeedRecord) -> bool:
