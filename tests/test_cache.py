@@ -219,11 +219,7 @@ def test_one_renamed_round_renders_only_its_events_and_writes_only_its_feeds(
 
 
 def test_a_feed_edited_by_hand_is_not_trusted(tmp_path, monkeypatch):
-    tree = start()
-    src = tmp_path / "events.yaml"
-    src.write_text(source(tree), encoding="utf-8")
-    out = tmp_path / "dist"
-    export(src, out, EPOCH)
+    src, out = published(tmp_path)
     feed = out / "round" / "r1.ics"
     feed.write_bytes(feed.read_bytes().replace(b"SEQUENCE:0", b"SEQUENCE:7"))
     assert cache.load(out, None) is None
@@ -235,11 +231,7 @@ def test_a_feed_edited_by_hand_is_not_trusted(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("damage", [b"", b"{", b"[]", b'{"format": 1, "feeds": {"a": 1}}'])
 def test_a_damaged_cache_means_a_full_build(tmp_path, damage):
-    tree = start()
-    src = tmp_path / "events.yaml"
-    src.write_text(source(tree), encoding="utf-8")
-    out = tmp_path / "dist"
-    export(src, out, EPOCH)
+    src, out = published(tmp_path)
     before = snapshot(out)
     cache.cache_file(out).write_bytes(damage)
     assert cache.load(out, None) is None
