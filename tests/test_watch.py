@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from support import copy_source, export
+from support import copy_source, export, snapshot
 
 from rallycal.watch import Watcher
 
@@ -32,12 +32,12 @@ def test_touching_the_source_without_changing_it_exports_nothing(tmp_path, capsy
     out = tmp_path / "out"
     export(source, out)
     watcher = Watcher(str(source), str(out))
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    before = snapshot(out)
     source.write_bytes(source.read_bytes())
     os.utime(source)
     watcher.poll()
     assert capsys.readouterr().out == ""
-    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert snapshot(out) == before
 
 
 def test_a_source_that_disappears_is_reported_and_the_output_kept(tmp_path, capsys):
@@ -45,14 +45,14 @@ def test_a_source_that_disappears_is_reported_and_the_output_kept(tmp_path, caps
     out = tmp_path / "out"
     export(source, out)
     watcher = Watcher(str(source), str(out))
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    before = snapshot(out)
     source.unlink()
     watcher.poll()
     printed = capsys.readouterr()
     assert printed.out == ""
     assert "events.yaml" in printed.err and "Still serving the last good export" in printed.err
     assert "Traceback" not in printed.err
-    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert snapshot(out) == before
 
 
 def test_a_refused_removal_names_the_command_that_goes_ahead(tmp_path, capsys):
@@ -61,11 +61,11 @@ def test_a_refused_removal_names_the_command_that_goes_ahead(tmp_path, capsys):
     export(source, out)
     retry = "stop the server and run `rallycal serve events.yaml --watch --allow-removal`"
     watcher = Watcher(str(source), str(out), retry=retry)
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    before = snapshot(out)
     text = source.read_text(encoding="utf-8")
     source.write_text(text.replace("      - id: olympus\n", "      - id: olympus-2\n", 1))
     watcher.poll()
     error = capsys.readouterr().err
     assert f"To remove them anyway, {retry}." in error
     assert "run the export again" not in error
-    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert snapshot(out) == before
