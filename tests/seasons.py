@@ -3,6 +3,8 @@
 `TEMPLATE` holds one `{key}` per free-text field of the format (the series, a class,
 a round with its venue, notes and a timed item, a team with a crew); `season_source`
 fills each with a quoted value, so a test can put any text in any one field.
+`AWKWARD` is such a set of texts, hard to write and to read back; `DENVER_2040` a
+season whose timed items straddle both of a year's clock changes in America/Denver.
 """
 
 from __future__ import annotations
@@ -110,3 +112,62 @@ def line_of(key: str) -> int:
     """The line of `TEMPLATE` that holds field `key`."""
     lines = TEMPLATE.splitlines()
     return next(n for n, line in enumerate(lines, 1) if f"{{{key}}}" in line)
+
+
+# Denver's clocks go forward on Sun 11 Mar and back on Sun 4 Nov 2040; a year past
+# 2037, where zone files stop listing changes and a rule takes over.
+DENVER_2040 = """\
+series:
+  id: alpine
+  name: Alpine Rally Series
+  short: ALP
+  season: 2040
+classes:
+  - {id: open, name: Open, short: OPEN}
+rounds:
+  - id: spring
+    name: Spring Forward Rally
+    first_day: 2040-03-10
+    last_day: 2040-03-11
+    venue: {town: Golden, state: Colorado, country: United States,
+            timezone: America/Denver, latitude: 39.756, longitude: -105.221}
+    schedule:
+      - {id: night, name: Night stage, day: 2040-03-10, start: "23:00", end: "04:00",
+         end_day: 2040-03-11}
+      - {id: morning, name: Morning loop, day: 2040-03-11, start: "03:00", end: "05:00"}
+  - id: fall
+    name: Fall Back Rally
+    first_day: 2040-11-03
+    last_day: 2040-11-04
+    venue: {town: Golden, state: Colorado, country: United States,
+            timezone: America/Denver, latitude: 39.756, longitude: -105.221}
+    schedule:
+      - {id: late, name: Late stage, day: 2040-11-03, start: "22:00", end: "03:00",
+         end_day: 2040-11-04}
+      - {id: early, name: Early loop, day: 2040-11-04, start: "02:00", end: "04:00"}
+"""
+
+# Text for every field of `season_source` that is hard to write and to read back:
+# separators, escapes (a backslash before a capital N aside, see test_render_ics),
+# quotes (RFC 6868's ^' in X-TITLE), carets, emoji and joiners, right-to-left text,
+# long lines and line breaks (in the notes).
+AWKWARD = {
+    "series_name": 'Demo "Rally", Series; \\ 2026',
+    "series_short": 'R,S;"T"',
+    "class_name": 'Open, Unlimited; "4WD" \\ 🏁',
+    "class_short": 'O,4;"W"',
+    "round_name": 'Rallye "Nord", Teil 1; Schnee \\ Eis 👩\u200d👩\u200d👧',
+    "town": "Coeur d'Alene; \"Lake\" ^ Town",
+    "state": "Idaho, \\ North",
+    "country": "United States 🇺🇸",
+    "notes": ("Line one, with a comma; and a semicolon.\nA backslash \\ and \\n and \\, stay."
+              "\n\nשלום " + "é日🏁x" * 45 + "\n" + "long " * 40 + "end"),
+    "item_name": 'Shakedown "SS0", a; b',
+    "team_name": 'Team <A> & "Friends", Ltd; \\o/',
+    "team_short": 'A&F, "x"',
+    "run_by": "A, B & C; Motorsport \\ Ltd",
+    "team_notes": 'Two\nlines, "quoted"; ^^ carets',
+    "driver": "Zoë Ångström",
+    "co_driver": "O'Brien, Pat",
+    "car": 'Car "One"; turbo, 2.0 \\ T',
+}

@@ -64,8 +64,8 @@ def epoch(seconds: int | None = EPOCH):
 
 
 def export(source: Path, out: Path, seconds: int | None = EPOCH, **options):
-    """`rallycal.publish.export` at a fixed export time."""
-    from rallycal.publish import export as run_export
+    """`rallycal.export.export` at a fixed export time."""
+    from rallycal.export import export as run_export
 
     with epoch(seconds):
         return run_export(str(source), str(out), **options)
@@ -105,7 +105,7 @@ def icaljs(paths: list[Path]) -> list[dict]:
 
 class os_with:  # lower case: it stands in for the `os` module
     """The `os` module with some functions replaced: patch it into one module's namespace
-    (`monkeypatch.setattr(atomic, "os", os_with(replace=failing))`) to make that module's
+    (`monkeypatch.setattr(journal, "os", os_with(replace=failing))`) to make that module's
     file operations fail, and no one else's."""
 
     def __init__(self, **overrides: object) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rallycal.cli import cli
+from rallycal.cli.commands import cli
 from rallycal.source import load, parse
 
 BROKEN = Path(__file__).resolve().parent / "broken"

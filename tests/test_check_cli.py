@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from rallycal import __version__
-from rallycal.cli import cli
+from rallycal.cli.commands import cli
+from rallycal.cli.summary import season_summary
 from rallycal.source import parse
-from rallycal.summary import season_summary
 
 SEASON_2026_CHECK = """\
 events.yaml: OK, the 2026 season: 8 rounds, 4 classes, 3 teams

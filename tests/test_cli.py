@@ -1,6 +1,7 @@
 """The command line's conventions, the same for every command: one message per failure of
 the source, usage errors for bad option values, warnings on stderr, suggested commands
-that can be pasted, and README documenting every command and option."""
+that can be pasted, and Ctrl-C said in one line. (README's documentation of every
+command and option is checked in test_cli_docs.py.)"""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import json
 import os
 import re
 import shlex
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from support import EPOCH, ROOT, SEASON_2026, copy_source, snapshot
 
-from rallycal.cli import cli
+from rallycal.cli.commands import cli
 
 READER_COMMANDS = ("check", "list", "export", "diff", "serve")
 URL_COMMANDS = ("export", "diff", "serve")
@@ -68,6 +73,21 @@ def test_a_malformed_base_url_is_a_usage_error(tmp_path, command):
     assert f"Try 'rallycal {command} --help' for help." in result.stderr
     assert "'--base-url'" in result.stderr and "https://" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", URL_COMMANDS)
+def test_a_base_url_over_2000_characters_is_a_usage_error(tmp_path, command):
+    args = reader_args(command, str(SEASON_2026), tmp_path)
+    longest = "https://example.org/" + "a" * (2000 - len("https://example.org/") - 1) + "/"
+    result = run(*args, "--base-url", longest + "b")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Usage: rallycal {command} ")
+    assert "'--base-url'" in result.stderr and "2,001 characters" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+    if command == "diff":  # 2,000 characters are still a base URL
+        assert len(longest) == 2000
+        assert run(*args, "--base-url", longest).exit_code == 0
 
 
 @pytest.mark.parametrize(
@@ -143,13 +163,22 @@ def test_a_refused_removal_names_the_exact_command_that_goes_ahead(tmp_path):
 
 
 def test_serve_takes_allow_removal_and_passes_it_on(tmp_path, monkeypatch):
-    import rallycal.serve
+    import rallycal.cli.preview
 
+    out = tmp_path / "out"
+    assert run("export", str(SEASON_2026), "--out", str(out)).exit_code == 0
+    source = _without_olympus(tmp_path)
     seen = {}
-    monkeypatch.setattr(rallycal.serve, "serve", lambda *args, **options: seen.update(options))
-    result = run("serve", str(SEASON_2026), "--port", "0", "--allow-removal")
+
+    def preview(source, out_dir, run_export, **options):  # serves nothing: exports once
+        seen.update(options, out_dir=out_dir)
+        run_export(out_dir)
+
+    monkeypatch.setattr(rallycal.cli.preview, "preview", preview)
+    result = run("serve", str(source), "--out", str(out), "--port", "0", "--allow-removal")
     assert result.exit_code == 0, result.output
-    assert seen["allow_removal"] is True and seen["port"] == 0
+    assert seen == {"out_dir": str(out), "host": "127.0.0.1", "port": 0, "watch": False}
+    assert not (out / "round" / "olympus.ics").exists()
 
 
 def test_serve_names_its_own_command_with_allow_removal(tmp_path):
@@ -181,81 +210,6 @@ def test_the_export_table_lists_every_file_even_when_nothing_changed(tmp_path):
     assert listed(again.stdout) == dict.fromkeys(on_disk, "unchanged")
     totals = f"0 written, {len(on_disk)} unchanged, 0 removed in {out}"
     assert again.stdout.splitlines()[-1] == totals
-
-
-# -- README documents every command and option (after sqlite-utils' documentation test) ----
-
-
-def readme_commands_section() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("\n## Commands\n")
-    return text[start : text.index("\n## ", start + 1)]
-
-
-def help_text(*args: str) -> str:
-    result = CliRunner().invoke(cli, [*args, "--help"], prog_name="rallycal", terminal_width=200)
-    assert result.exit_code == 0
-    return result.stdout
-
-
-def listed_commands() -> list[str]:
-    block = help_text().split("\nCommands:\n")[1]
-    return [line.split()[0] for line in block.splitlines() if line.strip()]
-
-
-def options_of(*args: str) -> set[str]:
-    block = help_text(*args).split("\nOptions:\n")[1]
-    found = set()
-    for line in block.splitlines():
-        match = re.match(r"\s+((?:-[\w-]+(?:, )?)+)", line)
-        if match:
-            found.update(name.strip() for name in match.group(1).split(","))
-    return found
-
-
-def table_rows(section: str, header: str) -> list[list[str]]:
-    lines = section[section.index(header) :].splitlines()[2:]
-    rows = []
-    for line in lines:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in line.strip("|").split("|")])
-    return rows
-
-
-def test_readme_command_table_lists_exactly_the_commands_of_help():
-    rows = table_rows(readme_commands_section(), "| command | what it does |")
-    documented = [re.match(r"`rallycal (\S+)", row[0]).group(1) for row in rows]
-    assert sorted(documented) == sorted(listed_commands())
-
-
-@pytest.mark.parametrize("command", listed_commands())
-def test_every_option_of_every_command_is_in_readme(command):
-    section = readme_commands_section()
-    rows = table_rows(section, "| option | commands | meaning |")
-    by_option: dict[str, str] = {}
-    for names, commands, _ in rows:
-        for name in re.findall(r"`(-[\w-]+)", names):
-            by_option[name] = commands
-    for option in options_of(command):
-        assert option in by_option, f"{command} {option} is not in README's option table"
-        where = by_option[option]
-        assert command in where or where == "every command", (command, option)
-        assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", section)
-
-
-def test_every_option_in_readme_exists():
-    rows = table_rows(readme_commands_section(), "| option | commands | meaning |")
-    real = {command: options_of(command) for command in listed_commands()}
-    for names, commands, _ in rows:
-        for name in re.findall(r"`(-[\w-]+)", names):
-            if commands == "every command":
-                assert all(name in options for options in real.values()), name
-            elif commands == "`rallycal` itself":
-                assert name in options_of(), name
-            else:
-                for command in commands.split(", "):
-                    assert name in real[command], (name, command)
 
 
 # -- seasons: the day, the season that is over, the budget, the base URL, archived rounds ------
@@ -344,7 +298,7 @@ def test_export_without_a_base_url_says_subscribe_links_need_one(tmp_path):
 
 
 def test_a_feed_past_the_size_budget_is_a_warning(tmp_path, monkeypatch):
-    import rallycal.report
+    from rallycal.cli import report
 
     out = tmp_path / "out"
     base = ["export", str(SEASON_2026), "--out", str(out), "--today", "2026-03-01",
@@ -354,7 +308,8 @@ def test_a_feed_past_the_size_budget_is_a_warning(tmp_path, monkeypatch):
                    for path in out.rglob("*.ics"))
     (second, _), (size, biggest) = sizes[-2:]
     assert second < size
-    monkeypatch.setattr(rallycal.report, "FEED_BUDGET", size - 1)
+    measure = report.size_warnings
+    monkeypatch.setattr(report, "size_warnings", lambda outcome: measure(outcome, size - 1))
     for args in (base, [*base, "--check"]):  # also when nothing is written
         result = run(*args, "--json")
         assert result.exit_code == 0
@@ -365,11 +320,12 @@ def test_a_feed_past_the_size_budget_is_a_warning(tmp_path, monkeypatch):
 
 
 def test_readme_documents_the_feed_budget():
-    from rallycal.report import FEED_BUDGET
+    from rallycal.cli.report import FEED_BUDGET
 
     assert f"{FEED_BUDGET // 1024} KiB" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_season_leaving_the_stable_feeds_is_archived_not_removed(tmp_path):
     out = tmp_path / "out"
     for years in ((), (2027,)):
@@ -383,7 +339,8 @@ def test_a_season_leaving_the_stable_feeds_is_archived_not_removed(tmp_path):
     archived = [line for line in lines if line.strip().startswith("archived")]
     assert len(archived) == 8  # one per round, whatever the feeds it was in
     assert archived[0].strip().startswith(
-        "archived ARA R1: Sno*Drift Rally (2026): now in 2026/all.ics and "
+        "archived Sno*Drift Rally, Fri 6 – Sat 7 Feb 2026 (2026 round 1): now in 2026/all.ics "
+        "and "
     )
     assert not any(line.strip().startswith("removed") for line in lines)
     assert snapshot(out) == before
@@ -452,35 +409,145 @@ def test_check_summarises_every_season_and_says_which_the_stable_feeds_carry(tmp
 
 
 def test_an_archived_round_is_one_line_naming_its_season_s_all_ics_first():
-    from rallycal.build import EventChange
-    from rallycal.publish import Outcome
-    from rallycal.report import change_lines
+    from rallycal.cli.report import change_lines
+    from rallycal.export import Build, Outcome
+    from rallycal.plan import reminder_uid, uid
+    from rallycal.publication import EventChange
+    from rallycal.source import load
 
-    def archived(uid: str, title: str, *feeds: str) -> EventChange:
-        return EventChange(uid, "archived", title, feeds, "2026/sno-drift")
+    championship = load(SEASON_2026)
+    series = championship.series
 
+    def archived(round_id: str, title: str, *feeds: str, qualifiers=()) -> EventChange:
+        return EventChange(uid(series, 2026, round_id, *qualifiers), "archived", title, feeds)
+
+    plain = archived("sno-drift", "ARA R1: Sno*Drift Rally", "2026/round/sno-drift.ics",
+                     "2026/all.ics")
     changes = [
-        archived("ara.2026.sno-drift.class.l4wd@rallycal", "ARA L4WD R1: Sno*Drift Rally",
-                 "2026/class/l4wd.ics"),
-        archived("ara.2026.sno-drift@rallycal", "ARA R1: Sno*Drift Rally",
-                 "2026/round/sno-drift.ics", "2026/all.ics"),
-        archived("ara.2026.sno-drift.reminders@rallycal", "ARA R1: Sno*Drift Rally",
-                 "2026/round/sno-drift.ics", "2026/all.ics"),
-        EventChange("ara.2026.olympus@rallycal", "archived", "ARA R3: Olympus Rally",
-                    ("2026/all.ics",), "2026/olympus"),
+        archived("sno-drift", "ARA L4WD R1: Sno*Drift Rally", "2026/class/l4wd.ics",
+                 qualifiers=("class", "l4wd")),
+        plain,
+        EventChange(reminder_uid(plain.uid), "archived", plain.title, plain.feeds),
+        archived("olympus", "ARA R3: Olympus Rally", "2026/all.ics"),
     ]
-    assert change_lines(Outcome("dist", (), changes=changes)) == [
-        "archived ARA R1: Sno*Drift Rally: now in 2026/all.ics and 2 more archive feeds "
+    outcome = Outcome("dist", championship, Build((), {}, changes=changes))
+    assert change_lines(outcome) == [
+        "archived Sno*Drift Rally, Fri 6 – Sat 7 Feb 2026 (2026 round 1): now in 2026/all.ics "
+        "and 2 more archive feeds (left the stable feeds)",
+        "archived Olympus Rally, Fri 17 – Sun 19 Apr 2026 (2026 round 3): now in 2026/all.ics "
         "(left the stable feeds)",
-        "archived ARA R3: Olympus Rally: now in 2026/all.ics (left the stable feeds)",
     ]
 
 
 def test_size_warnings_name_each_feed_past_the_budget_biggest_first():
-    from rallycal.report import FEED_BUDGET, size_warnings
+    from rallycal.cli.report import FEED_BUDGET, size_warnings
+    from rallycal.export import Build, Outcome
+    from rallycal.plan import plan
+    from rallycal.source import load
 
-    sizes = {"all.ics": FEED_BUDGET + 1, "team/a.ics": 3 * FEED_BUDGET, "class/b.ics": FEED_BUDGET}
-    found = size_warnings(sizes)
-    assert [w.split()[0] for w in found] == ["team/a.ics", "all.ics"]
-    assert found[0].startswith("team/a.ics is 1,536 KiB, past the 512 KiB budget for a feed")
-    assert size_warnings(sizes, budget=10 * FEED_BUDGET) == []
+    championship = load(SEASON_2026)
+    feeds = plan(championship)
+    sizes = dict.fromkeys((feed.path for feed in feeds), 100)
+    sizes.update({"all.ics": FEED_BUDGET + 1, "team/mini-jcw.ics": 3 * FEED_BUDGET,
+                  "class/l4wd.ics": FEED_BUDGET})
+    files = {path: b"x" * size for path, size in sizes.items()}
+    files["index.html"] = b"x" * (4 * FEED_BUDGET)  # the page is not a feed
+    outcome = Outcome("dist", championship, Build(feeds, files))
+    found = size_warnings(outcome)
+    assert [w.split()[0] for w in found] == ["team/mini-jcw.ics", "all.ics"]
+    assert found[0].startswith(
+        "team/mini-jcw.ics is 1,536 KiB, past the 512 KiB budget for a feed"
+    )
+    assert size_warnings(outcome, budget=10 * FEED_BUDGET) == []
+
+
+# -- Ctrl-C ------------------------------------------------------------------------------------
+
+# `python -m rallycal ARGS` as Python runs it, with one audit hook watching for the first
+# event KIND ("import" or "open") whose name contains WHAT. Then, with READY a pipe's file
+# descriptor, it writes a byte to it (the test presses Ctrl-C when it likes); with READY
+# "-", it presses Ctrl-C itself, right there. Before rallycal's first import Python itself
+# is starting, and a Ctrl-C is Python's business, not rallycal's.
+CTRL_C = """
+import os, runpy, signal, sys
+ready, kind, what = sys.argv[1:4]
+seen = False
+def watch(event, args):
+    global seen
+    if seen or event != kind or not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    if what not in os.fsdecode(args[0]):
+        return
+    seen = True
+    if ready == "-":
+        signal.raise_signal(signal.SIGINT)
+    else:
+        os.write(int(ready), b"!")
+        os.close(int(ready))
+sys.addaudithook(watch)
+sys.argv = ["rallycal", *sys.argv[4:]]
+runpy.run_module("rallycal", run_name="__main__", alter_sys=True)
+"""
+
+
+def export_interrupted(tmp_path: Path, kind: str, what: str, delay: float | None = None):
+    """`python -m rallycal export` interrupted at the first `kind` event naming `what`
+    (`delay` seconds later, by a SIGINT from outside, when given)."""
+    source = copy_source(tmp_path)
+    args = ["export", str(source), "--out", str(tmp_path / "out")]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
+    if delay is None:
+        return subprocess.run([sys.executable, "-c", CTRL_C, "-", kind, what, *args], env=env,
+                              capture_output=True, text=True, timeout=60, check=False)
+    ready, write_end = os.pipe()
+    child = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C, str(write_end), kind, what, *args], env=env,
+        pass_fds=(write_end,), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    os.close(write_end)
+    try:
+        assert os.read(ready, 1) == b"!", "rallycal never started"
+    finally:
+        os.close(ready)
+    time.sleep(delay)
+    child.send_signal(signal.SIGINT)  # nothing is sent once it has finished
+    stdout, stderr = child.communicate(timeout=60)
+    return subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
+
+
+@pytest.mark.parametrize(
+    "delay",
+    [0, 0.05, 0.2],
+)
+def test_ctrl_c_at_start_up_is_never_a_traceback(tmp_path, delay):
+    """Ctrl-C `delay` seconds after rallycal starts (0: as its first import begins)."""
+    done = export_interrupted(tmp_path, "import", "rallycal.cli", delay or None)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode >= 0, done.stderr  # -2: killed by an uncaught KeyboardInterrupt
+    if done.returncode != 0:  # 0: it finished first
+        assert "Interrupted" in done.stderr or "Aborted!" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "what", "folder"),
+    [
+        pytest.param("import", "rallycal.cli.commands", None, id="loading-the-commands"),
+        pytest.param("open", "events.yaml", None, id="reading-the-source"),
+        pytest.param("open", ".rallycal-new", "old", id="writing-the-output"),
+        pytest.param("open", ".rallycal-journal", "new", id="committing"),
+    ],
+)
+def test_ctrl_c_says_interrupted_and_exits_130(tmp_path, kind, what, folder):
+    """Ctrl-C at a given step: one line saying so, exit 130, the folder whole."""
+    done = export_interrupted(tmp_path, kind, what)
+    assert (done.returncode, "Traceback" in done.stderr) == (130, False), done.stderr
+    assert done.stderr.lstrip("\n").startswith("Interrupted"), done.stderr
+    out = tmp_path / "out"
+    if folder is None:
+        assert not out.exists()
+    else:  # all old (here: nothing) or all new, and nothing of the export's own left over
+        assert f"the folder holds all {'its old' if folder == 'old' else 'the new'} files" in (
+            done.stderr
+        )
+        assert not [p for p in out.rglob("*") if ".rallycal-" in p.name]
+        assert (out / "all.ics").exists() == (folder == "new")

@@ -1,340 +1,501 @@
-"""Crash safety: a killed, racing or failing export never leaves a cut-short or mixed feed.
+"""Crash safety of the whole export, as a user meets it: `rallycal export` of a big
+championship, interrupted with Ctrl-C (SIGINT) or killed (SIGKILL) at moments spread over
+its run, and two exports into one folder at once.
 
-A real export process is started through `SLOW_EXPORT`, which makes each file
-operation it does (finishing a temporary file, moving one into place) take a little
-longer, so a test can SIGKILL it at chosen points of its work: while it writes the
-new files beside the old ones, and while it moves them into place. The slowing is done
-here, from the outside: the exporter itself holds no hook for tests.
+Every run is the real command in a child process, never changed for the test: the
+moments are taken from the clock, the later ones counted from when this run's first
+temporary file appears (so that the scheduler's jitter in building the files does not
+shift them out of the writing). What must hold after each moment:
+
+* Ctrl-C: the folder is byte for byte all old or all new, nothing temporary is left,
+  there is no traceback, and an interrupted run says which of the two states it left;
+* SIGKILL: `export --check` is clean only for the exact new state, `diff` and `--check`
+  write nothing, and the next export gives exactly the uninterrupted export's folder
+  and report.
 """
 
 from __future__ import annotations
 
-import errno
 import os
+import runpy
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
-import icalendar
 import pytest
-from click.testing import CliRunner
-from support import EPOCH, SEASON_2026, export, os_with, snapshot
+from click.testing import CliRunner, Result
+from support import EPOCH, export, snapshot
 
-from rallycal import atomic
-from rallycal.cli import cli
-from rallycal.publish import TEMP_SUFFIX
+from rallycal.cli.commands import cli
+from rallycal.journal import JOURNAL, TEMP_SUFFIXES, Interrupted
 
-LATER = EPOCH + 86_400
-DELAY = 0.02  # seconds after each write and each replace
-KILLS = 15
+LATER = EPOCH + 86_400  # the second export's SOURCE_DATE_EPOCH, in every run of it
+MOMENTS = 16
+CLASSES = ("o4wd", "l4wd", "o2wd", "l2wd")
+YEARS = (2025, 2026, 2027)
+ROUNDS = 100  # per season: 300 in all
+RENAMED, MOVED = (2027, 10), (2027, 50)  # (year, round number) edited in the second source
+ADDED = 2028, 8  # the season the second source adds, and its rounds
+WINDOW = 1  # the seasons the stable feeds carry
+VENUE = (
+    "{town: Chillicothe, state: Ohio, country: United States, "
+    "timezone: America/New_York, latitude: 39.333, longitude: -82.982}"
+)
+CHANGES_HEADING = "Changes for subscribers:"
+OLD_STATE = f"Interrupted: {Interrupted('old')}"  # during the commit, each state said
+NEW_STATE = f"Interrupted: {Interrupted('new')}"
+NOTHING_WRITTEN = "Interrupted: nothing was written."  # before the commit
+SAYS = {OLD_STATE: "old", NOTHING_WRITTEN: "old", NEW_STATE: "new"}
 
 
-def version_b(text: str) -> str:
-    """Every feed differs (the series' short name is in every title); a team is renamed."""
-    changed = text.replace("  short: ARA\n", "  short: ARA-B\n").replace(
-        "  - id: lia-block\n", "  - id: lia-block-b\n"
+def championship(edited: bool = False) -> str:
+    """A made-up source: 300 rounds in three seasons, four classes (one per round), two
+    teams. `edited`: one round renamed, another moved by a day, and a season added."""
+    lines = [
+        "series:", "  id: demo", "  name: Demo Rally Championship", "  short: DRC",
+        "  url: https://example.org/drc", f"  window: {WINDOW}", "seasons:",
+    ]
+    seasons = dict.fromkeys(YEARS, ROUNDS) | (dict([ADDED]) if edited else {})
+    for year, rounds in seasons.items():
+        lines.append(f"  - year: {year}")
+        if year == YEARS[0]:
+            lines.append("    classes:")
+            lines += [f"      - {{id: {c}, name: Class {c.upper()}, short: {c.upper()}}}"
+                      for c in CLASSES]
+        lines.append("    rounds:")
+        for number in range(rounds):
+            first = date(year, 1, 2) + timedelta(days=3 * number)
+            name = f"Rally {number:03} of {year}"
+            if edited and (year, number) == RENAMED:
+                name = "Harbour Lights Rally"
+            if edited and (year, number) == MOVED:
+                first += timedelta(days=1)
+            lines += [
+                f"      - {{id: r{number:03}, name: {name}, first_day: {first},",
+                f"         last_day: {first + timedelta(days=1)},",
+                f"         classes: [{CLASSES[number % 4]}],",
+                f"         venue: {VENUE}}}",
+            ]
+        lines.append("    teams:")
+        for team in range(2):  # each in two rounds of its crew's class
+            lines += [
+                f"      - {{id: team-{team}, name: Team {team},",
+                f"         rounds: [r00{team}, r00{team + 4}],",
+                f"         crews: [{{driver: Driver {team}, car: Car, class: {CLASSES[team]}}}]}}",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class World:
+    """The sources, the old folder, and the uninterrupted export of the edited source."""
+
+    old_source: Path
+    source: Path  # the edited one, which every interrupted run exports
+    old_dir: Path
+    old: dict[str, bytes]
+    new: dict[str, bytes]
+    report: list[str]  # the reference run's change report
+    length: float  # seconds the reference run took
+    staging: float  # seconds into it when its first temporary file appeared
+
+
+@dataclass
+class Run:
+    """A finished `rallycal export` child process."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ctrl_c_reaches_children() -> Iterator[None]:
+    """Children started while this process ignores SIGINT (a background job) would ignore
+    it too: give them its default meaning, as in a terminal."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    yield
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start(source: Path, out: Path, logs: Path, *options: str) -> subprocess.Popen:
+    """`python -m rallycal export SOURCE -o OUT` at LATER, its output into files (a full
+    pipe would stall it)."""
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / "stdout", "wb") as stdout, open(logs / "stderr", "wb") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-m", "rallycal", "export", str(source), "-o", str(out), *options],
+            env={**os.environ, "SOURCE_DATE_EPOCH": str(LATER)},
+            stdout=stdout,
+            stderr=stderr,
+        )
+
+
+def finish(process: subprocess.Popen, logs: Path) -> Run:
+    try:
+        process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    read = lambda name: (logs / name).read_text(encoding="utf-8")  # noqa: E731
+    return Run(process.returncode, read("stdout"), read("stderr"))
+
+
+def staged(out: Path) -> bool:
+    """Whether the commit has begun: a temporary file or the journal in the folder (its
+    first target, all.ics, is at the top)."""
+    try:
+        return any(name.endswith(TEMP_SUFFIXES) or name == JOURNAL for name in os.listdir(out))
+    except FileNotFoundError:
+        return False
+
+
+def changes(stdout: str) -> list[str]:
+    """The change report: the lines under "Changes for subscribers:", unindented."""
+    lines = stdout.splitlines()
+    if CHANGES_HEADING not in lines:
+        return []
+    return [line.removeprefix("  ") for line in lines[lines.index(CHANGES_HEADING) + 1 :]]
+
+
+def leftovers(out: Path) -> list[str]:
+    return sorted(
+        path for path in snapshot(out) if path.endswith(TEMP_SUFFIXES) or path == JOURNAL
     )
-    assert changed.count("ARA-B") == 1 and "lia-block-b" in changed
-    return changed
-
-
-def version_c(text: str) -> str:
-    changed = text.replace("  short: ARA\n", "  short: ARA-C\n")
-    assert "ARA-C" in changed
-    return changed
 
 
 @pytest.fixture(scope="module")
-def sources(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("sources")
-    text = SEASON_2026.read_text(encoding="utf-8")
-    paths = {}
-    for name, content in (("a", text), ("b", version_b(text)), ("c", version_c(text))):
-        paths[name] = folder / f"{name}.yaml"
-        paths[name].write_text(content, encoding="utf-8")
-    return paths
+def world(tmp_path_factory) -> World:
+    root = tmp_path_factory.mktemp("crash")
+    old_source, source = root / "old.yaml", root / "events.yaml"
+    old_source.write_text(championship(), encoding="utf-8")
+    source.write_text(championship(edited=True), encoding="utf-8")
+    old_dir, reference = root / "old", root / "reference"
+    export(old_source, old_dir)
+    shutil.copytree(old_dir, reference)
+    began = time.monotonic()
+    process = start(source, reference, root / "reference-logs")
+    staging = None
+    while process.poll() is None:
+        if staging is None and staged(reference):
+            staging = time.monotonic() - began
+        time.sleep(0.002)
+    length = time.monotonic() - began
+    run = finish(process, root / "reference-logs")
+    assert run.returncode == 0, run.stderr
+    assert staging is not None, "the reference run was too quick to watch"
+    new, report = snapshot(reference), changes(run.stdout)
+    assert leftovers(reference) == []
+    # The edit shows as what it is: the rename, the move, the season added, and the
+    # season that leaves the stable feeds for its archive.
+    renamed = "changed  Harbour Lights Rally, Mon 1 – Tue 2 Feb 2027 (2027 round 11) (in 4 feeds)"
+    assert renamed in report
+    assert "title: DRC R11: Rally 010 of 2027 -> DRC R11: Harbour Lights Rally" in [
+        line.strip() for line in report
+    ]
+    assert "dates: Tue 1 – Wed 2 Jun 2027 -> Wed 2 – Thu 3 Jun 2027" in [
+        line.strip() for line in report
+    ]
+    assert sum(line.startswith("added    Rally 0") for line in report) == ADDED[1]
+    assert sum(line.startswith("archived ") for line in report) == ROUNDS
+    return World(old_source, source, old_dir, snapshot(old_dir), new, report, length, staging)
 
 
-def exported(folder: Path, source: Path, seconds: int = LATER) -> dict[str, bytes]:
-    export(source, folder, seconds=seconds, allow_removal=True)
-    return snapshot(folder)
+def spread(start: float, end: float, count: int) -> list[float]:
+    return [start + (end - start) * i / (count - 1) for i in range(count)]
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory, sources) -> dict:
-    """Reference folders: A exported; B over A; C over A; C over B over A; B over C over A."""
-    root = tmp_path_factory.mktemp("published")
-    folders = {"a": exported(root / "a", sources["a"], EPOCH)}
-    for name in ("ab", "ac", "abc", "acb"):
-        shutil.copytree(root / name[:-1], root / name)
-        folders[name] = exported(root / name, sources[name[-1]])
-    return {**folders, "a_folder": root / "a"}
-
-
-# `python -c SLOW_EXPORT DELAY ARGS...`: the `rallycal` command, with a pause after
-# each os.chmod, os.fsync and os.replace (the steps that finish a temporary file or
-# move one into place).
-SLOW_EXPORT = """
-import functools, os, sys, time
-delay = float(sys.argv.pop(1))
-def slowed(operation):
-    @functools.wraps(operation)
-    def slow(*args, **kwargs):
-        result = operation(*args, **kwargs)
-        time.sleep(delay)
-        return result
-    return slow
-if delay:
-    for name in ("chmod", "fchmod", "fsync", "replace"):
-        setattr(os, name, slowed(getattr(os, name)))
-from rallycal.cli import main
-main(sys.argv[1:], prog_name="rallycal")
-"""
-
-
-def start_export(source: Path, out: Path, delay: float = DELAY) -> subprocess.Popen:
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(LATER)}
-    return subprocess.Popen(
-        [sys.executable, "-c", SLOW_EXPORT, str(delay), "export", str(source), "--out", str(out),
-         "--allow-removal", "--quiet"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def temp_files(out: Path) -> list[Path]:
-    return list(out.rglob(f"*{TEMP_SUFFIX}"))
-
-
-def progress(out: Path, old: dict[str, bytes], new: dict[str, bytes]) -> int:
-    """How far an export from `old` to `new` has got: a temp file counts 1, a file in place 2."""
-    done = 0
-    for path in old.keys() | new.keys():
-        try:
-            data = (out / path).read_bytes()
-        except FileNotFoundError:
-            data = None
-        done += data == new.get(path) and data != old.get(path)
-    return len(temp_files(out)) + 2 * done
-
-
-def assert_every_file_old_or_new(out: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
-    files = {p: d for p, d in snapshot(out).items() if not p.endswith(TEMP_SUFFIX)}
-    assert set(files) <= old.keys() | new.keys(), set(files) - (old.keys() | new.keys())
-    for path in old.keys() | new.keys():
-        assert files.get(path) in (old.get(path), new.get(path)), f"{path} is neither version"
-    assert files["feeds.json"] in (old["feeds.json"], new["feeds.json"])
-    for path, data in files.items():
-        if path.endswith(".ics"):
-            assert icalendar.Calendar.from_ical(data).walk("VEVENT"), path
-
-
-@pytest.mark.slow
-def test_killed_exports_leave_each_file_old_or_new_and_the_next_run_completes(
-    tmp_path, sources, published
-):
-    old, new = published["a"], published["ab"]
-    assert all(old[p] != new[p] for p in old.keys() & new.keys()), "every file must change"
-    steps = 2 * len(old.keys() | new.keys())
-    out = tmp_path / "dist"
-    reached = []
-    for kill in range(KILLS):
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.copytree(published["a_folder"], out)
-        target = 1 + kill * (steps - 3) // (KILLS - 1)
-        process = start_export(sources["b"], out)
-        while process.poll() is None and progress(out, old, new) < target:
+def signal_at(process: subprocess.Popen, out: Path, began: float, moment: float,
+              world: World, signum: int) -> None:
+    """Send `signum` `moment` seconds into the run; a moment at or after the reference's
+    first temporary file is counted from this run's own first temporary file."""
+    if moment >= world.staging:
+        while process.poll() is None and not staged(out):
             time.sleep(0.002)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-        reached.append(progress(out, old, new))
-        assert_every_file_old_or_new(out, old, new)
-        export(sources["b"], out, seconds=LATER, allow_removal=True)
-        assert temp_files(out) == []
-        assert snapshot(out) == new, f"after a kill at step {reached[-1]} of {steps}"
-    # The kills fell both while temp files were written and while they were moved in.
-    assert len(set(reached)) >= KILLS // 2, reached
-    assert min(reached) < steps // 2 < max(reached), reached
+        began, moment = time.monotonic(), moment - world.staging
+    while process.poll() is None and time.monotonic() < began + moment:
+        time.sleep(min(0.002, max(0.0, began + moment - time.monotonic())))
+    if process.poll() is None:
+        process.send_signal(signum)
+
+
+def fresh_copy(world: World, out: Path) -> Path:
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(world.old_dir, out)
+    return out
+
+
+def cli_run(*args: str) -> Result:
+    """A `rallycal` command in this process, at the second export's time."""
+    return CliRunner().invoke(cli, list(args), env={"SOURCE_DATE_EPOCH": str(LATER)})
+
+
+def differing(files: dict[str, bytes], other: dict[str, bytes]) -> list[str]:
+    return sorted(p for p in files.keys() | other.keys() if files.get(p) != other.get(p))
+
+
+# Known wrong or missing words (each pinned by an xfail test below), allowed here only
+# with the state they wrongly describe: the folder is whole all the same.
+UNSTATED = "Interrupted."  # while the commands load: test_ctrl_c_while_the_commands_load...
+MISSTATED = (NOTHING_WRITTEN, "new")  # test_ctrl_c_once_the_files_are_written_...
 
 
 @pytest.mark.slow
-def test_two_racing_exports_end_with_the_folder_of_one_of_them(tmp_path, sources, published):
-    out = tmp_path / "dist"
-    shutil.copytree(published["a_folder"], out)
-    first, second = start_export(sources["b"], out), start_export(sources["c"], out)
-    for process in (first, second):
-        _, stderr = process.communicate(timeout=120)
-        assert process.returncode == 0, stderr
-    assert temp_files(out) == []
-    assert snapshot(out) in (published["abc"], published["acb"])
+def test_ctrl_c_at_any_moment_leaves_the_folder_all_old_or_all_new(tmp_path, world):
+    outcomes = []
+    for moment in spread(0, 1.1 * world.length, MOMENTS):
+        out, logs = fresh_copy(world, tmp_path / "out"), tmp_path / "logs"
+        began = time.monotonic()
+        process = start(world.source, out, logs)
+        signal_at(process, out, began, moment, world, signal.SIGINT)
+        run = finish(process, logs)
+        files, last = snapshot(out), (run.stderr.strip().splitlines() or [""])[-1]
+        where = f"Ctrl-C at {moment:.2f} s: exit {run.returncode}, stderr {run.stderr!r}"
+        assert files in (world.old, world.new), f"{where}; left {leftovers(out)}"
+        assert "Traceback" not in run.stderr, where
+        state = "old" if files == world.old else "new"
+        if run.returncode == 0:
+            outcome = "finished"
+            assert state == "new" and "Interrupted" not in run.stderr, where
+        elif run.returncode == -signal.SIGINT:  # Ctrl-C's default action: no Python
+            if state == "old":  # handler yet, when the run was just starting
+                outcome = "stopped before Python started"
+                assert run.stderr == "", where
+            else:  # or none any more, when it was ending, its report printed
+                outcome = "stopped as Python exited"
+                assert " removed in " in run.stdout, where
+        elif (last, state) == MISSTATED or (last == UNSTATED and state == "old"):
+            outcome = "known wrong words"
+            assert run.returncode == 130, where
+        else:
+            outcome = f"interrupted: {state}"
+            assert run.returncode == 130, where
+            assert SAYS.get(last) == state, where
+        outcomes.append(outcome)
+    # The moments fell on both sides of the writing: some runs stopped before it
+    # changed a file (a Ctrl-C while the new files are being written stops the commit).
+    assert "interrupted: old" in outcomes, outcomes
+    assert outcomes[0] != "finished", outcomes
 
 
-def test_a_lock_holder_makes_the_next_export_wait(tmp_path, sources, published):
-    """While an export holds the folder, a second one writes nothing until it is done."""
-    import fcntl
-
-    out = tmp_path / "dist"
-    shutil.copytree(published["a_folder"], out)
-    fd = os.open(out, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        process = start_export(sources["b"], out, delay=0)
-        time.sleep(1.5)
-        assert process.poll() is None
-        assert snapshot(out) == published["a"]
-    finally:
-        os.close(fd)
-    assert process.wait(timeout=60) == 0
-    assert snapshot(out) == published["ab"]
+def killed(world: World, out: Path, moment: float) -> None:
+    """A fresh copy of the old folder in `out`, exported into by a run SIGKILLed at `moment`."""
+    fresh_copy(world, out)
+    began = time.monotonic()
+    process = start(world.source, out, out.with_name(out.name + "-logs"), "--quiet")
+    signal_at(process, out, began, moment, world, signal.SIGKILL)
+    process.wait(timeout=120)
 
 
-# -- a folder that cannot be written -------------------------------------------------
+@pytest.mark.slow
+def test_a_kill_at_any_moment_is_reported_and_undone_by_the_next_export(tmp_path, world):
+    """Four kills while the export reads and builds, twelve from its first temporary file
+    on (the writing is where a kill can leave something to undo). Each run is made while
+    the previous one's folder is checked."""
+    moments = [
+        *spread(0, world.staging, 5)[:4],
+        *spread(world.staging, 1.1 * world.length, MOMENTS - 4),
+    ]
+    outs = [tmp_path / f"out-{index}" for index in range(len(moments))]
+    left_behind, diffs = [], 0
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        runs = [runner.submit(killed, world, out, moment) for out, moment in zip(outs, moments)]
+        for run, out, moment in zip(runs, outs, moments):
+            run.result()
+            files, left = snapshot(out), leftovers(out)
+            visible = {path: data for path, data in files.items() if path not in left}
+            where = (f"killed at {moment:.2f} s, leaving {left[:3]}... ({len(left)}), "
+                     f"{len(differing(visible, world.old))} files new")
+            left_behind.append(bool(left))
+
+            check = cli_run("export", str(world.source), "-o", str(out), "--check")
+            assert check.exit_code == (0 if files == world.new else 1), f"{where}: {check.stderr}"
+            if left:
+                assert "holds what an interrupted export left" in check.stderr, where
+            assert snapshot(out) == files, f"{where}: export --check wrote"
+            if moment == 0 or (left and diffs < 3):
+                diffs += 1
+                diff = cli_run("diff", str(world.source), "-o", str(out))
+                assert diff.exit_code == 0, f"{where}: {diff.stderr}"
+                assert snapshot(out) == files, f"{where}: diff wrote"
+            if files == world.new:
+                continue  # the export completed; --check found nothing left to do
+
+            again = cli_run("export", str(world.source), "-o", str(out))
+            assert again.exit_code == 0, f"{where}: {again.stderr}"
+            assert differing(snapshot(out), world.new) == [], where
+            if left:
+                assert "warning: " in again.stderr and "interrupted export" in again.stderr, where
+            if visible == world.new and JOURNAL not in left:  # the change was complete
+                assert changes(again.stdout) == [], where
+            else:  # undone, then made again: the same news as the uninterrupted run
+                assert changes(again.stdout) == world.report, where
+            shutil.rmtree(out)
+    assert sum(left_behind) >= 3, f"too few kills fell while the files were written: {left_behind}"
 
 
-def assert_clear_failure(result_code: int, stderr: str, out: Path) -> None:
-    """Exit 1 and one line naming the folder and a file the user knows, not a temp file."""
-    assert result_code == 1, stderr
-    assert stderr.startswith(f"{out}: cannot write "), stderr
-    assert "Traceback" not in stderr and TEMP_SUFFIX not in stderr, stderr
-    assert stderr.endswith(f"{out} was left exactly as it was\n"), stderr
+# The `rallycal` command, SIGKILLed by its own os.replace at the given call: the first
+# call puts the journal in place, each later one a new file.
+KILLED_AT_REPLACE = """
+import os, signal, sys
+from rallycal import journal
 
+class Killing:
+    calls = 0
+    def __getattr__(self, name):
+        return getattr(os, name)
+    def replace(self, *args):
+        Killing.calls += 1
+        if Killing.calls == int(os.environ["KILL_AT_REPLACE"]):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return os.replace(*args)
 
-# Runs the export once with --check (writing nothing, but loading every module it
-# needs), then, as root, becomes the unprivileged user `nobody`, for whom the
-# folder's permissions hold, and runs it for real.
-AS_NOBODY = """
-import contextlib, io, os, sys
-from rallycal.cli import main
-with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-    main([*sys.argv[1:], "--check"], prog_name="rallycal", standalone_mode=False)
-import ctypes  # what the first sync loads (a dry run never syncs), while the stdlib is readable
-if os.geteuid() == 0:
-    os.setgroups([])
-    os.setgid(65534)
-    os.setuid(65534)
-main(sys.argv[1:], prog_name="rallycal")
+journal.os = Killing()
+from rallycal.cli.commands import cli
+cli(sys.argv[1:], prog_name="rallycal")
 """
 
 
-def open_to_everyone(folder: Path) -> bool:
-    """Whether every user can reach `folder` and read the files in it."""
-    reachable = all(p.stat().st_mode & 0o001 for p in folder.parents)
-    return reachable and all(f.stat().st_mode & 0o004 for f in folder.iterdir() if f.is_file())
+@pytest.mark.slow
+def test_a_kill_half_way_through_the_renames_is_undone_by_the_next_export(tmp_path, world):
+    """The worst moment, every time: the journal written and half the files renamed."""
+    out = fresh_copy(world, tmp_path / "out")
+    written = [p for p in world.new if world.new[p] != world.old.get(p)]
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_AT_REPLACE, "export", str(world.source), "-o", str(out)],
+        env={**os.environ, "SOURCE_DATE_EPOCH": str(LATER),
+             "KILL_AT_REPLACE": str(1 + len(written) // 2)},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    files, left = snapshot(out), leftovers(out)
+    visible = {path: data for path, data in files.items() if path not in left}
+    assert JOURNAL in left
+    new_ones = [p for p in written if visible.get(p) == world.new[p]]
+    assert 0 < len(new_ones) < len(written)  # mixed: some files new, some old
+
+    check = cli_run("export", str(world.source), "-o", str(out), "--check")
+    assert check.exit_code == 1
+    assert JOURNAL in check.stderr and "interrupted export" in check.stderr
+    diff = cli_run("diff", str(world.source), "-o", str(out))
+    assert diff.exit_code == 0, diff.stderr
+    assert f"An interrupted export left: {JOURNAL}" in diff.stdout
+    assert snapshot(out) == files  # neither wrote, nor undid anything
+
+    again = cli_run("export", str(world.source), "-o", str(out))
+    assert again.exit_code == 0, again.stderr
+    assert "warning: an interrupted export was undone" in again.stderr
+    assert snapshot(out) == world.new
+    assert changes(again.stdout) == world.report
 
 
-def test_a_read_only_folder_gives_a_clear_error_and_keeps_the_old_output(sources, published):
-    import rallycal
-
-    package = Path(rallycal.__file__).parent  # an export reads its own code (fingerprint)
-    if os.geteuid() == 0 and not open_to_everyone(package):
-        pytest.skip(f"{package} is closed to other users, so the export cannot run as nobody")
-    root = Path(tempfile.mkdtemp(prefix="rallycal-read-only-"))  # outside root's private tmp
-    try:
-        if os.geteuid() == 0 and not open_to_everyone(root):
-            pytest.skip(f"{tempfile.gettempdir()} is closed to other users")
-        root.chmod(0o755)
-        out = root / "dist"
-        shutil.copytree(published["a_folder"], out)
-        source = root / "events.yaml"
-        shutil.copy(sources["b"], source)
-        for folder in [out, *(p for p in out.rglob("*") if p.is_dir())]:
-            folder.chmod(0o555)
-        done = export_b(source, out, launcher=("-c", AS_NOBODY))
-        assert_clear_failure(done.returncode, done.stderr, out)
-        assert os.strerror(errno.EACCES) in done.stderr
-        assert snapshot(out) == published["a"]
-    finally:
-        for folder in [root, *(p for p in root.rglob("*") if p.is_dir())]:
-            folder.chmod(0o755)
-        shutil.rmtree(root)
+def interrupted_export(source: Path, out: Path) -> int:
+    """`python -m rallycal export SOURCE -o OUT` in this process, where a test has made
+    something raise KeyboardInterrupt, as Ctrl-C does; its exit status."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "argv", ["rallycal", "export", str(source), "-o", str(out)])
+        patch.setenv("SOURCE_DATE_EPOCH", str(LATER))
+        with pytest.raises(SystemExit) as exited:
+            runpy.run_module("rallycal", run_name="__main__")
+    return exited.value.code
 
 
-def test_a_full_disk_gives_a_clear_error_and_keeps_the_old_output(
-    tmp_path, sources, published, monkeypatch
-):
-    """Every temporary file the export opens is /dev/full: each write fails with ENOSPC."""
-    if not Path("/dev/full").exists():
-        pytest.skip("no /dev/full here")
-    out = tmp_path / "dist"
-    shutil.copytree(published["a_folder"], out)
-
-    def full(path, flags, mode=0o777):
-        fd = os.open(path, flags, mode)
-        if flags & os.O_CREAT:  # a new temporary file
-            device = os.open("/dev/full", os.O_WRONLY)
-            os.dup2(device, fd)
-            os.close(device)
-        return fd
-
-    monkeypatch.setattr(atomic, "os", os_with(open=full))
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(LATER))
-    result = CliRunner().invoke(cli, ["export", str(sources["b"]), "--out", str(out),
-                                      "--allow-removal"])
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert_clear_failure(result.exit_code, result.stderr, out)
-    assert os.strerror(errno.ENOSPC) in result.stderr
-    assert snapshot(out) == published["a"]
+def raising_keyboard_interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
 
 
 @pytest.fixture
-def tmpfs(tmp_path):
-    """A small RAM file system of its own (needs root and the right to mount)."""
-    folder = tmp_path / "tmpfs"
-    folder.mkdir()
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a tmpfs needs root")
-
-    def mount(*options: str) -> None:
-        done = subprocess.run(["mount", *options, str(folder)], capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-
-    yield folder, mount
-    subprocess.run(["umount", str(folder)], capture_output=True, check=False)
-
-
-def export_b(
-    source: Path, out: Path, *, launcher: tuple[str, ...] = ("-m", "rallycal")
-) -> subprocess.CompletedProcess:
-    """`rallycal export` of version B (`source`) into `out`, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, *launcher, "export", str(source), "--out", str(out), "--allow-removal"],
-        env={**os.environ, "SOURCE_DATE_EPOCH": str(LATER)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def published(tmp_path, season_2026) -> tuple[Path, Path, dict[str, bytes], dict[str, bytes]]:
+    """The 2026 season exported, then a round renamed in the source: (source, folder,
+    the folder's files, and what the next export makes of it in a copy)."""
+    out, copy = tmp_path / "dist", tmp_path / "copy"
+    export(season_2026, out)
+    season_2026.write_text(
+        season_2026.read_text(encoding="utf-8").replace("Olympus Rally", "Olympus Forest Rally"),
+        encoding="utf-8",
     )
+    shutil.copytree(out, copy)
+    export(season_2026, copy, seconds=LATER)
+    assert snapshot(copy) != snapshot(out)
+    return season_2026, out, snapshot(out), snapshot(copy)
 
 
-def test_a_full_file_system_gives_a_clear_error_and_keeps_the_old_output(tmpfs, sources, published):
-    folder, mount = tmpfs
-    pages = sum(-(-len(data) // 4096) for data in published["a"].values())
-    mount("-t", "tmpfs", "-o", f"size={(pages + 6) * 4096}", "tmpfs")
-    out = folder / "dist"
-    shutil.copytree(published["a_folder"], out)
-    done = export_b(sources["b"], out)
-    assert_clear_failure(done.returncode, done.stderr, out)
-    assert os.strerror(errno.ENOSPC) in done.stderr
-    assert snapshot(out) == published["a"]
-    assert temp_files(out) == []
+def last_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[-1]
 
 
-def test_a_read_only_file_system_gives_a_clear_error_and_keeps_the_old_output(
-    tmpfs, sources, published
+def test_ctrl_c_while_the_files_are_built_says_nothing_was_written(
+    published, monkeypatch, capsys
 ):
-    folder, mount = tmpfs
-    mount("-t", "tmpfs", "-o", "size=4m", "tmpfs")
-    out = folder / "dist"
-    shutil.copytree(published["a_folder"], out)
-    mount("-o", "remount,ro")
-    done = export_b(sources["b"], out)
-    assert_clear_failure(done.returncode, done.stderr, out)
-    assert os.strerror(errno.EROFS) in done.stderr
-    assert snapshot(out) == published["a"]
+    import rallycal.export
+
+    source, out, before, _ = published
+    monkeypatch.setattr(rallycal.export, "build", raising_keyboard_interrupt)
+    code = interrupted_export(source, out)
+    stderr = capsys.readouterr().err
+    assert snapshot(out) == before and "Traceback" not in stderr
+    assert (code, last_line(stderr)) == (130, NOTHING_WRITTEN)
+
+
+@pytest.mark.xfail(reason="Ctrl-C while the commands load prints 'Interrupted.', which does "
+                   "not say that nothing was written", strict=True)
+def test_ctrl_c_while_the_commands_load_says_nothing_was_written(
+    published, monkeypatch, capsys
+):
+    source, out, before, _ = published
+
+    class Interrupting:  # an import finder: Ctrl-C while `commands` is being imported
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name == "rallycal.cli.commands":
+                raise KeyboardInterrupt
+
+    monkeypatch.delitem(sys.modules, "rallycal.cli.commands")
+    monkeypatch.setattr(sys, "meta_path", [Interrupting, *sys.meta_path])
+    code = interrupted_export(source, out)
+    stderr = capsys.readouterr().err
+    assert snapshot(out) == before and "Traceback" not in stderr
+    assert (code, last_line(stderr)) == (130, NOTHING_WRITTEN)
+
+
+@pytest.mark.xfail(reason="Ctrl-C after the commit (while the report is printed) says "
+                   "'nothing was written' although every new file was written", strict=True)
+def test_ctrl_c_once_the_files_are_written_says_the_folder_holds_the_new_files(
+    published, monkeypatch, capsys
+):
+    from rallycal.cli import report
+
+    source, out, _, after = published
+    monkeypatch.setattr(report, "table_lines", raising_keyboard_interrupt)
+    code = interrupted_export(source, out)
+    stderr = capsys.readouterr().err
+    assert snapshot(out) == after and "Traceback" not in stderr
+    assert code == 130
+    assert last_line(stderr).startswith("Interrupted: ") and "new files" in last_line(stderr)
+
+
+@pytest.mark.slow
+def test_two_exports_into_one_folder_at_once_take_turns(tmp_path, world):
+    out = fresh_copy(world, tmp_path / "out")
+    processes = [(start(world.source, out, tmp_path / name), tmp_path / name)
+                 for name in ("first", "second")]
+    runs = [finish(process, logs) for process, logs in processes]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    assert snapshot(out) == world.new
+    # One made the change; the other, waiting its turn, found nothing left to do.
+    reports = sorted((changes(run.stdout) for run in runs), key=len)
+    assert reports == [[], world.report]
+    assert sum(f"0 written, {len(world.new)} unchanged, 0 removed" in run.stdout
+               for run in runs) == 1

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from support import EPOCH, SEASON_2026, SEASON_2026_ONE_LAYOUT, copy_source, epoch, export, snapshot
 
-from rallycal.cli import cli
-from rallycal.errors import PublishError, RallycalError, SourceError
+from rallycal.cli.commands import cli
+from rallycal.errors import RallycalError, SourceError
 
 ROUND_IDS = [
     "sno-drift",
@@ -113,7 +113,7 @@ def test_reexport_after_a_code_or_option_change_still_keeps_unchanged_events(tmp
 def test_files_are_world_readable_and_no_temp_files_remain(tmp_path):
     export(SEASON_2026, tmp_path)
     for path in tmp_path.rglob("*"):
-        assert ".rallycal-tmp" not in path.name
+        assert ".rallycal-" not in path.name
         if path.is_file():
             assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
@@ -138,14 +138,19 @@ def test_export_leaves_other_files_alone_and_removes_only_its_own(tmp_path):
 def test_a_hostile_manifest_cannot_make_export_delete_outside(tmp_path):
     out = tmp_path / "dist"
     export(SEASON_2026, out)
-    victim = tmp_path / "victim.txt"
-    victim.write_text("keep")
+    victims = [tmp_path / "victim.ics", tmp_path / "class" / "victim.ics"]
+    for victim in victims:
+        victim.parent.mkdir(exist_ok=True)
+        victim.write_text("keep")
     manifest = json.loads((out / "feeds.json").read_text())
-    manifest["files"]["../victim.txt"] = "0" * 64
-    manifest["files"]["/etc/hostname"] = "0" * 64
+    for path in ("../victim.ics", "../class/victim.ics", str(victims[0]), "class/../../victim.ics"):
+        manifest["feeds"].append({**manifest["feeds"][0], "path": path})
+        manifest["events"][f"ara.2026.x@{path}"] = manifest["events"][
+            next(iter(manifest["events"]))
+        ]
     (out / "feeds.json").write_text(json.dumps(manifest))
-    export(SEASON_2026, out)
-    assert victim.read_text() == "keep"
+    export(SEASON_2026, out, allow_removal=True)
+    assert [victim.read_text() for victim in victims] == ["keep", "keep"]
 
 
 def test_a_symlinked_subfolder_is_refused(tmp_path):
@@ -154,7 +159,7 @@ def test_a_symlinked_subfolder_is_refused(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (out / "class").symlink_to(elsewhere)
-    with pytest.raises(PublishError, match="symbolic link"):
+    with pytest.raises(RallycalError, match="symbolic link"):
         export(SEASON_2026, out)
     assert list(elsewhere.iterdir()) == []
     assert not (out / "all.ics").exists()
@@ -261,3 +266,50 @@ def test_the_one_season_layout_exports_the_same_bytes_as_seasons(tmp_path):
     assert {p: d for p, d in new.items() if p != "feeds.json"} == {
         p: d for p, d in old.items() if p != "feeds.json"
     }
+
+
+@pytest.mark.slow
+def test_export_writes_nothing_outside_the_output_folder(tmp_path):
+    """No cache, state or config anywhere: HOME, the XDG folders, the temporary folder,
+    the working folder and the source's folder stay exactly as they were."""
+    homes = {
+        name: tmp_path / name.lower()
+        for name in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+                     "XDG_STATE_HOME", "TMPDIR")
+    }
+    for folder in homes.values():
+        folder.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    source = copy_source(work)
+    out = tmp_path / "site" / "dist"
+    out.parent.mkdir()
+    env = {**os.environ, **{name: str(folder) for name, folder in homes.items()},
+           "SOURCE_DATE_EPOCH": str(EPOCH)}
+
+    def everything_but_out() -> dict[str, bytes | None]:
+        return {
+            path.relative_to(tmp_path).as_posix(): path.read_bytes() if path.is_file() else None
+            for path in sorted(tmp_path.rglob("*"))
+            if out not in path.parents and path != out
+        }
+
+    def rallycal(*args: str) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "rallycal", *args], cwd=work, env=env,
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+        assert done.returncode == 0, done.stderr
+
+    before = everything_but_out()
+    rallycal("export", "--out", str(out))
+    assert (out / "all.ics").exists()
+    assert everything_but_out() == before
+    renamed = source.read_text().replace("name: Olympus Rally\n", "name: Olympus Rally WA\n")
+    source.write_text(renamed)
+    before = everything_but_out()
+    rallycal("export", "--out", str(out), "--base-url", "https://example.org/")
+    rallycal("diff", "--out", str(out))
+    assert everything_but_out() == before
+    assert all(not any(folder.iterdir()) for folder in homes.values())
+    assert "Olympus Rally WA" in (out / "round" / "olympus.ics").read_text()

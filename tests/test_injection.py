@@ -5,27 +5,34 @@ Each case puts one payload into one free-text field of an otherwise clean season
 nothing is written; or the export has exactly the structure of the clean export:
 the same components and properties in every feed (read from the raw bytes, by
 icalendar, vobject, `ical` and Mozilla's ical.js), the same elements, attributes and
-comments on the page, and the payload back, as text, wherever the clean text was.
+comments on the page and in changes.atom (read by feedparser too), and the payload back,
+as text, wherever the clean text was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
+import feedparser
 import icalendar
 import pytest
 import vobject
+from defusedxml import ElementTree
 from ical.calendar_stream import IcsCalendarStream
 from seasons import MULTILINE_FIELDS, TEXT_FIELDS, clean_value, line_of, season_source
-from support import export, icaljs, snapshot
+from support import EPOCH, export, icaljs, snapshot
 
-from rallycal.errors import PublishError, SourceError
-from rallycal.publish import _target
+from rallycal.errors import RallycalError, SourceError
+from rallycal.plan import is_own_path
+from rallycal.publication import Notice
+from rallycal.render.atom import changes_feed
 from rallycal.source import parse
 
 PAYLOADS = {
@@ -242,10 +249,40 @@ class PageStructure(HTMLParser):
         (self.json_ld if self._in_json_ld else self.text).append(data)
 
 
+# -- reading changes.atom ------------------------------------------------------------
+
+
+def atom_structure(data: bytes) -> list[tuple[str, tuple[str, ...], str, tuple[str, ...]]]:
+    """Every element: its tag, attribute names, text and attribute values (read with
+    document types refused)."""
+    root = ElementTree.fromstring(data, forbid_dtd=True)
+    return [
+        (node.tag, tuple(sorted(node.attrib)), (node.text or "").strip(),
+         tuple(v for _, v in sorted(node.attrib.items())))
+        for node in root.iter()
+    ]
+
+
+def feedparser_reading(data: bytes) -> tuple[str, str, list[tuple[str, str]]]:
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return (parsed.feed.title, parsed.feed.get("subtitle", ""),
+            [(e.title, e.summary) for e in parsed.entries])
+
+
 # -- the tests -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("field", "payload"), CASES, ids=[f"{f}-{p}" for f, p in CASES])
+# Fields that reach a calendar's NAME, X-WR-CALNAME or X-WR-CALDESC, which are written
+# without TEXT escaping (see test_a_calendars_name_and_description_are_escaped_as_text).
+
+
+def case(field: str, payload: str):
+    return pytest.param(field, payload, id=f"{field}-{payload}")
+
+
+@pytest.mark.slow  # exports every case once (several seconds), then reads each in node
+@pytest.mark.parametrize(("field", "payload"), [case(f, p) for f, p in CASES])
 def test_hostile_text_stays_in_its_field(exports, icaljs_read, field, payload):
     result = exports[(field, payload)]
     text = hostile_value(PAYLOADS[payload])
@@ -280,20 +317,47 @@ def test_hostile_text_stays_in_its_field(exports, icaljs_read, field, payload):
     assert page.values == replaced(clean_page.values, token, text)
     assert "".join(page.text) == replaced("".join(clean_page.text), token, text)
     assert page.data() == replaced(clean_page.data(), token, text)
-    manifest = json.loads(files["feeds.json"])
-    assert manifest == replaced(json.loads(clean_files["feeds.json"]), token, text) | {
+    assert atom_structure(files["changes.atom"]) == replaced(
+        atom_structure(clean_files["changes.atom"]), token, text
+    )
+    assert feedparser_reading(files["changes.atom"]) == replaced(
+        feedparser_reading(clean_files["changes.atom"]), token, text
+    )
+    manifest, clean_manifest = json.loads(files["feeds.json"]), json.loads(
+        clean_files["feeds.json"]
+    )
+    assert list(manifest["events"]) == list(clean_manifest["events"])  # the same UIDs
+    assert [(f["path"], f["events"]) for f in manifest["feeds"]] == [
+        (f["path"], f["events"]) for f in clean_manifest["feeds"]
+    ]
+    assert manifest == replaced(clean_manifest, token, text) | {
         "feeds": manifest["feeds"],
-        "files": manifest["files"],
-        "fingerprint": manifest["fingerprint"],
+        "events": manifest["events"],
     }
 
 
+@pytest.mark.slow
 def test_every_field_reaches_a_feed_or_the_page(exports):
     """Otherwise the cases above would prove nothing for that field."""
     clean = snapshot(exports[None])
     everything = b"".join(clean.values()).decode("utf-8").replace("\r\n ", "")
     for field in TEXT_FIELDS:
         assert clean_value(field) in everything, field
+
+
+def test_a_calendars_name_and_description_are_escaped_as_text(tmp_path):
+    name = 'Open, Unlimited; "4WD" \\ Club'
+    source = tmp_path / "events.yaml"
+    source.write_text(season_source(class_name=name), encoding="utf-8")
+    export(source, tmp_path / "dist")
+    data = (tmp_path / "dist" / "class" / "open.ics").read_bytes()
+    unfolded = data.replace(b"\r\n ", b"").decode("utf-8")
+    escaped = 'Open\\, Unlimited\\; "4WD" \\\\ Club'
+    for prop in ("NAME", "X-WR-CALNAME"):
+        assert f"\r\n{prop}:Clean series_short · {escaped}\r\n" in unfolded, prop
+    calendar = vobject.readOne(data.decode("utf-8"))
+    assert calendar.x_wr_calname.value == f"Clean series_short · {name}"
+    assert name in calendar.x_wr_caldesc.value
 
 
 # -- ids and paths -------------------------------------------------------------------
@@ -337,59 +401,68 @@ def test_the_loader_refuses_unsafe_ids(owner, unsafe):
     )
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "../x.ics",
-        "class/../../x.ics",
-        "/etc/passwd",
-        "team/a/b.ics",
-        ".hidden.ics",
-        "team/.x.ics",
-        "x\\y.ics",
-        "CON.ics",
-        "team/spr\u0456ng.ics",
-        "class/..ics",
-        "",
-        "class/",
-        "all.ics\x00.txt",
-    ],
-    ids=ascii,
-)
-def test_the_writer_refuses_paths_that_could_leave_the_folder(tmp_path, path):
-    with pytest.raises(PublishError, match="refusing to write"):
-        _target(tmp_path, path)
+OWN_PATHS = ["all.ics", "class/l4wd.ics", "team/mini-jcw.ics", "round/100-acre-wood.ics",
+             "reminders/all.ics", "reminders/team/x.ics", "2026/class/x.ics",
+             "reminders/2026/all.ics", "index.html", "changes.atom"]
+NOT_OWN_PATHS = [
+    "../x.ics", "class/../../x.ics", "/etc/passwd", "/all.ics", "team/a/b.ics", ".hidden.ics",
+    "team/.x.ics", "x\\y.ics", "CON.ics", "team/spr\u0456ng.ics", "class/..ics", "", "class/",
+    "all.ics\x00.txt", "feeds.json", "events.yaml", "robots.txt", "class/notes.txt",
+    "26/all.ics", "2026/2026/all.ics", "reminders/reminders/all.ics", "Team/x.ics",
+    "team/X.ics", "team/-x.ics", "class/x.ics/", "./all.ics",
+]
 
 
-def test_the_writer_accepts_its_own_paths(tmp_path):
-    for path in ("all.ics", "class/l4wd.ics", "team/mini-jcw.ics", "round/100-acre-wood.ics"):
-        assert _target(tmp_path, path) == tmp_path / path
+@pytest.mark.parametrize("path", NOT_OWN_PATHS, ids=ascii)
+def test_paths_rallycal_never_writes_are_not_its_own(path):
+    """Only own paths are read back as the record or ever deleted."""
+    assert not is_own_path(path)
 
 
-def test_the_writer_guards_even_a_season_the_loader_did_not_check(tmp_path, monkeypatch):
-    """A season built in code with a hostile id: the export refuses and writes nothing."""
+@pytest.mark.parametrize("path", OWN_PATHS)
+def test_its_own_paths_are(path):
+    assert is_own_path(path)
+
+
+def hostile_championship(round_id: str):
+    """A season built in code, with a round id the loader would refuse."""
     from dataclasses import replace
 
-    import rallycal.source
     from rallycal.model import Championship
 
     valid = parse(season_source().encode(), "events.yaml").latest
-    team = replace(valid.teams[0], id="../../victim")
-    hostile = replace(valid, teams=(team,))
-    championship = Championship(hostile.series, (hostile,))
-    # the export imports the parser once it has work: patched where it is looked up
-    monkeypatch.setattr(rallycal.source, "parse", lambda data, filename: championship)
+    spring = replace(valid.rounds[0], id=round_id)
+    teams = tuple(replace(team, rounds=(round_id,)) for team in valid.teams)
+    hostile = replace(valid, rounds=(spring,), teams=teams)
+    return Championship(hostile.series, (hostile,))
+
+
+def test_the_export_never_writes_outside_its_folder_even_for_a_season_built_in_code(
+    tmp_path, monkeypatch
+):
+    import rallycal.export
+
+    championship = hostile_championship("../../victim")
+    monkeypatch.setattr(rallycal.export, "load", lambda source: championship)
     source = tmp_path / "events.yaml"
     source.write_text(season_source(), encoding="utf-8")
-    out = tmp_path / "work" / "dist"
-    with pytest.raises(PublishError, match="refusing to write"):
+    out = tmp_path / "site" / "work" / "dist"
+    with contextlib.suppress(RallycalError):
         export(source, out)
-    assert sorted(p.name for p in tmp_path.rglob("*")) == ["dist", "events.yaml", "work"]
-    assert list(out.iterdir()) == []
+    outside = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
+                     if p.is_file() and out not in p.parents)
+    assert outside == ["events.yaml"]
 
 
 def files_outside(root: Path, out: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and out not in p.parents}
+
+
+VICTIM = (
+    b"BEGIN:VCALENDAR\r\nPRODID:-//rallycal//rallycal feeds//EN\r\nBEGIN:VEVENT\r\n"
+    b"UID:demo.2026.victim\r\nSUMMARY:victim\r\nSEQUENCE:0\r\n"
+    b"LAST-MODIFIED:20260101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
 
 
 def test_a_hostile_manifest_cannot_make_export_read_write_or_delete_outside(tmp_path):
@@ -399,22 +472,24 @@ def test_a_hostile_manifest_cannot_make_export_read_write_or_delete_outside(tmp_
     export(source, out)
     victims = [tmp_path / "site" / "victim.ics", tmp_path / "victim.ics"]
     for victim in victims:
-        victim.write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
-    manifest = json.loads((out / "feeds.json").read_text())
+        victim.write_bytes(VICTIM)
+    manifest = json.loads((out / "feeds.json").read_text(encoding="utf-8"))
     for path in ["../victim.ics", "../../victim.ics", "class/../../victim.ics",
                  str(victims[0]), "team/../../victim.ics", "..\\victim.ics"]:
-        manifest["files"][path] = "0" * 64
         manifest["feeds"].append({"kind": "team", "id": "x", "path": path})
-    (out / "feeds.json").write_text(json.dumps(manifest))
-    # Dropping the team makes its feed go: the export may delete only that file.
+    (out / "feeds.json").write_text(json.dumps(manifest), encoding="utf-8")
+    # Dropping the team makes its feeds go: the export may delete only those files.
     source.write_text(season_source().split("teams:")[0], encoding="utf-8")
     outside = files_outside(tmp_path, out)
-    outcome = export(source, out, allow_removal=True)
+    outcome = export(source, out, EPOCH + 3600, allow_removal=True)
     assert outcome.removed == ["2026/team/blue.ics", "reminders/team/blue.ics", "team/blue.ics"]
     assert files_outside(tmp_path, out) == outside
     assert not (out / "team" / "blue.ics").exists()
+    assert not [c for c in outcome.build.changes if "victim" in c.uid]
+    assert not [r for r in outcome.build.removals if "victim" in r.path]
+    assert all("victim" not in path for path in outcome.written)
     shutil.rmtree(out)
-    assert all(v.exists() for v in victims)
+    assert all(v.read_bytes() == VICTIM for v in victims)
 
 
 def test_a_hostile_manifest_cannot_make_export_delete_files_it_never_writes(tmp_path):
@@ -424,15 +499,76 @@ def test_a_hostile_manifest_cannot_make_export_delete_files_it_never_writes(tmp_
     source = folder / "events.yaml"
     source.write_text(season_source(), encoding="utf-8")
     export(source, folder)  # --out . : the source sits in the output folder
-    theirs = {"robots.txt": b"User-agent: *\n", "404.html": b"<p>gone</p>", "class/notes.txt": b"x"}
+    theirs = {"robots.txt": b"User-agent: *\n", "404.html": b"<p>gone</p>",
+              "class/notes.txt": b"x"}
     for path, data in theirs.items():
         (folder / path).write_bytes(data)
-    manifest = json.loads((folder / "feeds.json").read_text())
+    manifest = json.loads((folder / "feeds.json").read_text(encoding="utf-8"))
     for path in [*theirs, "events.yaml", "class", "team/blue.ics"]:
-        manifest["files"][path] = "0" * 64
-    (folder / "feeds.json").write_text(json.dumps(manifest))
+        manifest["feeds"].append({"kind": "team", "id": "x", "path": path})
+    (folder / "feeds.json").write_text(json.dumps(manifest), encoding="utf-8")
     source.write_text(season_source().split("teams:")[0], encoding="utf-8")
-    outcome = export(source, folder, allow_removal=True)
+    outcome = export(source, folder, EPOCH + 3600, allow_removal=True)
     assert outcome.removed == ["2026/team/blue.ics", "reminders/team/blue.ics", "team/blue.ics"]
     assert {path: (folder / path).read_bytes() for path in theirs} == theirs
     assert source.read_text(encoding="utf-8") == season_source().split("teams:")[0]
+
+
+# -- changes.atom entries ---------------------------------------------------------------
+
+ACCEPTED_IN_NAMES = [name for name, payload in PAYLOADS.items()
+                     if not must_refuse("round_name", payload)]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=PAYLOADS)
+def test_hostile_text_in_a_changes_feed_entry_stays_text(payload):
+    text = hostile_value(PAYLOADS[payload])
+    series = parse(season_source().encode(), "events.yaml").series
+    now = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    link = "https://example.org/a?b=1&c=\"x\"<y>'z'"
+
+    def feed(words: str) -> bytes:
+        return changes_feed(series, [Notice("urn:uuid:1", now, words, words, link)], now)[0]
+
+    data, clean = feed(text), feed("Clean notice")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")  # XML has no CR of its own
+    expected = "".join(c if c in "\t\n" or c >= " " else "\ufffd" for c in lines)
+    assert atom_structure(data) == replaced(atom_structure(clean), "Clean notice", expected)
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo
+    [entry] = parsed.entries
+    assert entry.link == link
+    if payload != "nel":  # feedparser reads C1 controls as windows-1252 ("…")
+        assert (entry.title, entry.summary) == (expected, expected)
+
+
+@pytest.mark.parametrize("payload", ACCEPTED_IN_NAMES)
+def test_a_hostile_round_name_in_a_notice_stays_text_in_the_feed_and_on_the_page(
+    tmp_path, payload
+):
+    name = hostile_value(PAYLOADS[payload])
+    results = {}
+    for new in (name, "Clean renamed"):
+        source, out = tmp_path / new[:1] / "events.yaml", tmp_path / new[:1] / "dist"
+        source.parent.mkdir()
+        source.write_text(season_source(), encoding="utf-8")
+        export(source, out)
+        source.write_text(season_source(round_name=new), encoding="utf-8")
+        export(source, out, EPOCH + 3600)
+        results[new] = snapshot(out)
+    hostile, clean = results[name], results["Clean renamed"]
+    [entry] = feedparser.parse(hostile["changes.atom"]).entries
+    assert entry.title == (
+        f"{name}, Sat 7 – Sun 8 Mar 2026 (2026 round 1): renamed from Clean round_name"
+    )
+    def without_ids(structure: list) -> list:  # an entry's id is made from its text
+        return [node for node in structure if node[0] != "{http://www.w3.org/2005/Atom}id"]
+
+    assert without_ids(atom_structure(hostile["changes.atom"])) == replaced(
+        without_ids(atom_structure(clean["changes.atom"])), "Clean renamed", name
+    )
+    page, clean_page = PageStructure(hostile["index.html"]), PageStructure(clean["index.html"])
+    assert page.elements == clean_page.elements
+    assert page.comments == clean_page.comments
+    assert "".join(page.text) == replaced("".join(clean_page.text), "Clean renamed", name)
+    assert entry.title in " ".join("".join(page.text).split())

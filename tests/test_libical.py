@@ -3,7 +3,8 @@
 A small C program, compiled against libical here, parses each file and prints what it
 understood as JSON, with every X-LIC-ERROR that libical attached while parsing or
 while running its RFC 5545 restriction check (which properties each component must,
-may or must not have). Expected values are worked out by hand from the season files.
+may or must not have). Expected values are worked out by hand from the season files
+and texts (test_render_ics.py checks the hand-computed instants against zoneinfo).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from seasons import AWKWARD, DENVER_2040, season_source
 from support import GOLDEN_SEASON, SEASON_2026, export, ics_files, require
 
 READER = r"""
 #include <libical/ical.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void string(const char *s) {
     if (!s) { fputs("null", stdout); return; }
@@ -46,8 +49,40 @@ static int errors(icalcomponent *c, int count) {
     return count;
 }
 
+/* The value of the first property named `name` (an X- or IANA property), as written
+   after libical's own unescaping; NULL when there is none. */
+static const char *named(icalcomponent *c, const char *name) {
+    for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); p;
+         p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
+        const char *found = icalproperty_get_property_name(p);
+        if (found && !strcmp(found, name)) {
+            icalvalue *v = icalproperty_get_value(p);
+            if (v && icalvalue_isa(v) == ICAL_X_VALUE) return icalvalue_get_x(v);
+            if (v && icalvalue_isa(v) == ICAL_TEXT_VALUE) return icalvalue_get_text(v);
+            return icalproperty_get_value_as_string(p);
+        }
+    }
+    return NULL;
+}
+
+/* The X-TITLE parameter of the X-APPLE-STRUCTURED-LOCATION property. */
+static const char *pin_title(icalcomponent *e) {
+    for (icalproperty *p = icalcomponent_get_first_property(e, ICAL_X_PROPERTY); p;
+         p = icalcomponent_get_next_property(e, ICAL_X_PROPERTY)) {
+        if (strcmp(icalproperty_get_x_name(p), "X-APPLE-STRUCTURED-LOCATION")) continue;
+        for (icalparameter *q = icalproperty_get_first_parameter(p, ICAL_X_PARAMETER); q;
+             q = icalproperty_get_next_parameter(p, ICAL_X_PARAMETER))
+            if (!strcmp(icalparameter_get_xname(q), "X-TITLE")) return icalparameter_get_xvalue(q);
+    }
+    return NULL;
+}
+
 static void event(icalcomponent *e) {
     fputs("{\"uid\":", stdout); string(icalcomponent_get_uid(e));
+    printf(",\"sequence\":%d", icalcomponent_get_sequence(e));
+    fputs(",\"url\":", stdout); string(named(e, "URL"));
+    fputs(",\"geo\":", stdout); string(named(e, "GEO"));
+    fputs(",\"title\":", stdout); string(pin_title(e));
     fputs(",\"start\":", stdout); string(icaltime_as_ical_string(icalcomponent_get_dtstart(e)));
     fputs(",\"end\":", stdout); string(icaltime_as_ical_string(icalcomponent_get_dtend(e)));
     fputs(",\"status\":", stdout);
@@ -108,6 +143,9 @@ int main(int argc, char **argv) {
         fputs(",\"kind\":", stdout);
         string(root ? icalcomponent_kind_to_string(icalcomponent_isa(root)) : NULL);
         if (root) {
+            fputs(",\"name\":", stdout); string(named(root, "NAME"));
+            fputs(",\"calname\":", stdout); string(named(root, "X-WR-CALNAME"));
+            fputs(",\"caldesc\":", stdout); string(named(root, "X-WR-CALDESC"));
             fputs(",\"events\":[", stdout);
             int n = 0;
             for (icalcomponent *e = icalcomponent_get_first_component(root,
@@ -169,11 +207,20 @@ def read(reader: Path, paths: list[Path]) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
-    """Fresh exports of the 2026 fixture season and the golden one."""
+    """Fresh exports of the 2026 fixture season, the golden one, the 2040 Denver one and
+    the one full of awkward text."""
     folders = {}
-    for name, source in (("season-2026", SEASON_2026), ("golden", GOLDEN_SEASON)):
-        folders[name] = tmp_path_factory.mktemp(name)
-        export(source, folders[name])
+    sources = {
+        "season-2026": SEASON_2026.read_text(encoding="utf-8"),
+        "golden": GOLDEN_SEASON.read_text(encoding="utf-8"),
+        "denver-2040": DENVER_2040,
+        "awkward": season_source(**AWKWARD),
+    }
+    for name, text in sources.items():
+        folder = tmp_path_factory.mktemp(name)
+        (folder / "events.yaml").write_text(text, encoding="utf-8")
+        export(folder / "events.yaml", folder / "out")
+        folders[name] = folder / "out"
     return folders
 
 
@@ -186,6 +233,9 @@ def test_every_feed_parses_without_errors_and_meets_rfc5545_restrictions(reader,
             assert seen["kind"] == "VCALENDAR", path
             assert seen["events"], path
             assert seen["errors"] == [], path
+            for event in seen["events"]:
+                assert event["sequence"] == 0, path
+                assert event["title"] == event["location"], path  # the Apple pin's title
 
 
 def test_golden_round_reads_back_as_written(reader, exports):
@@ -198,11 +248,17 @@ def test_golden_round_reads_back_as_written(reader, exports):
     round_ = events["demo.2026.winter@rallycal"]
     assert (round_["start"], round_["end"]) == ("20260307", "20260309")  # Sat 7 - Sun 8 Mar
     assert round_["summary"] == 'DRS R1: Winter Rally, Part 1; "Snow" \\ Ice'
-    assert round_["location"] == place
+    assert round_["location"] == round_["title"] == place
     assert round_["categories"] == categories
     assert round_["status"] == "CONFIRMED"
-    assert "emoji 🏁 and right-to-left שלום.\n\nMore: https://example.org/winter?a=1&b=2" in (
-        round_["description"]
+    assert round_["url"] == "https://example.org/winter?a=1&b=2"
+    assert tuple(map(float, round_["geo"].split(";"))) == (46.495, -84.345)
+    assert round_["description"] == (
+        "Round 1 of the DRS 2026 season.\n\n"
+        "Line one, with a comma; and a semicolon.\n"
+        "Line two: Ünïcödé, emoji 🏁 and right-to-left שלום.\n\n"
+        "More: https://example.org/winter?a=1&b=2\n\n"
+        "Calendars: https://feeds.example.org/demo/index.html#round-2026-winter"
     )
 
     # 09:30-12:00 EST (UTC-5) on 7 Mar; 21:00 EDT (UTC-4, DST began 8 Mar) to 01:30 next day.
@@ -213,12 +269,64 @@ def test_golden_round_reads_back_as_written(reader, exports):
     assert night["categories"] == categories
 
 
-def test_golden_statuses(reader, exports):
+def test_golden_statuses_links_and_the_pin_s_quoted_title(reader, exports):
     files = read(reader, ics_files(exports["golden"] / "round"))
-    statuses = {e["uid"]: e["status"] for f in files.values() for e in f["events"]}
-    assert statuses["demo.2026.autumn@rallycal"] == "TENTATIVE"  # postponed
-    assert statuses["demo.2026.autumn.item.leg-2@rallycal"] == "TENTATIVE"
-    assert statuses["demo.2026.new-year@rallycal"] == "CANCELLED"
+    events = {e["uid"]: e for f in files.values() for e in f["events"]}
+    assert events["demo.2026.autumn@rallycal"]["status"] == "TENTATIVE"  # postponed
+    assert events["demo.2026.autumn.item.leg-2@rallycal"]["status"] == "TENTATIVE"
+    assert events["demo.2026.new-year@rallycal"]["status"] == "CANCELLED"
+    assert events["demo.2026.new-year@rallycal"]["url"] == (
+        "https://feeds.example.org/demo/index.html#round-2026-new-year"
+    )
+    autumn = events["demo.2026.autumn@rallycal"]
+    place = 'Service park; "Heritage" Square, 12 Main Street, Golden, Colorado, United States'
+    assert autumn["location"] == autumn["title"] == place  # X-TITLE has RFC 6868's ^' for "
+
+
+def test_timed_items_in_2040_keep_their_instants_across_both_clock_changes(reader, exports):
+    folder = exports["denver-2040"]
+    files = read(reader, [folder / "round" / "spring.ics", folder / "round" / "fall.ics"])
+    instants = {e["uid"]: (e["start"], e["end"]) for f in files.values() for e in f["events"]}
+    assert instants == {
+        "alpine.2040.spring": ("20400310", "20400312"),
+        "alpine.2040.spring.item.night": ("20400311T060000Z", "20400311T100000Z"),  # MST-MDT
+        "alpine.2040.spring.item.morning": ("20400311T090000Z", "20400311T110000Z"),  # MDT
+        "alpine.2040.fall": ("20401103", "20401105"),
+        "alpine.2040.fall.item.late": ("20401104T040000Z", "20401104T100000Z"),  # MDT-MST
+        "alpine.2040.fall.item.early": ("20401104T090000Z", "20401104T110000Z"),  # MST
+    }
+
+
+def test_awkward_text_reads_back_exactly(reader, exports):
+    folder = exports["awkward"]
+    files = read(reader, [folder / "all.ics", folder / "team" / "blue.ics"])
+    [whole] = files[str(folder / "all.ics")]["events"]
+    [team] = files[str(folder / "team" / "blue.ics")]["events"]
+    short, name = AWKWARD["series_short"], AWKWARD["round_name"]
+    place = f"{AWKWARD['town']}, {AWKWARD['state']}, {AWKWARD['country']}"
+    assert whole["uid"] == "demo.2026.spring"
+    assert whole["summary"] == f"{short} R1: {name}"
+    assert whole["location"] == whole["title"] == place
+    assert whole["categories"] == ["Rally", short, AWKWARD["class_name"]]
+    assert whole["description"] == (
+        f"Round 1 of the {short} 2026 season.\n\n{AWKWARD['notes']}\n\n"
+        "More: https://example.org/spring\n\n"
+        "Calendars: https://feeds.example.org/demo/index.html#round-2026-spring"
+    )
+    crew = (f"{AWKWARD['driver']} / {AWKWARD['co_driver']}: {AWKWARD['car']} "
+            f"({AWKWARD['class_name']})")
+    assert team["summary"] == f"{short} {AWKWARD['team_short']} R1: {name}"
+    assert f"\n\n{crew}\n\nRun by {AWKWARD['run_by']}.\n\n{AWKWARD['team_notes']}\n\n" in (
+        team["description"]
+    )
+
+
+def test_calendar_names_read_back_as_written(reader, exports):
+    [club] = read(reader, [exports["golden"] / "class" / "club.ics"]).values()
+    assert club["name"] == club["calname"] == "DRS · Club \\ Historic"
+    assert club["caldesc"].startswith(
+        "The rounds of the Demo Rally Series in its 2026 season that run the Club \\ Historic"
+    )
 
 
 def test_reminders_feeds_carry_two_alarms_per_round_that_will_run(reader, exports):

@@ -26,12 +26,12 @@ MEASURE = """
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 resource.setrlimit(resource.RLIMIT_CPU, (20, 20))
-import rallycal.publish, rallycal.source  # imports are not what is measured
-from rallycal.cli import main
+import rallycal.export, rallycal.source  # imports are not what is measured
+from rallycal.cli.commands import cli
 report, args = sys.argv[1], sys.argv[2:]
 start = time.process_time()
 try:
-    main(args, prog_name="rallycal")
+    cli(args, prog_name="rallycal")
     code = 0
 except SystemExit as done:
     code = done.code

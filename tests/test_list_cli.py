@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from support import copy_source
 
-from rallycal.cli import cli
+from rallycal.cli.commands import cli
 from rallycal.source import load
 from rallycal.wording import day_span
 

@@ -2,11 +2,16 @@
 
 1. Any valid season, written as YAML text by hand here, exports to feeds that four
    independent parsers (Mozilla's ical.js, icalendar, vobject and `ical`) read back
-   with every text and every day and instant exact; the expected values come from
-   the generated season and `zoneinfo`, never from rallycal. A timed item that falls
-   in a daylight-saving gap or overlap must instead be refused, on its own line.
-2. Any mutation of a valid source makes the loader answer with a season or with
+   with every text, day, instant, UID, status, link and alarm exact; the expected
+   values come from the generated season and `zoneinfo`, never from rallycal. A timed
+   item that falls in a daylight-saving gap or overlap must instead be refused, on its
+   own line.
+2. Any valid season exports to the same bytes every time, and exporting it again
+   later into the same folder writes nothing: unchanged events keep their stamps.
+3. Any mutation of a valid source makes the loader answer with a season or with
    positioned problems, and `rallycal check` exit 0 or 1 without a traceback.
+
+Each runs a few dozen examples (a quick run: `pytest -m 'not slow'` leaves them out).
 """
 
 from __future__ import annotations
@@ -26,14 +31,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 from seasons import yaml_str
-from support import SEASON_2026, export, icaljs
+from support import EPOCH, SEASON_2026, export, icaljs, snapshot
 
-from rallycal.cli import cli
+from rallycal.cli.commands import cli
 from rallycal.errors import SourceError
 from rallycal.model import Season
 from rallycal.source import parse
 
 UTC = timezone.utc
+SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
 ZONES = [
     "America/Denver",
     "America/New_York",
@@ -51,13 +60,16 @@ ZONES = [
 # Days near clock changes somewhere, and the year's end: (month, first day of a week).
 BUSY_WEEKS = [(3, 8), (3, 25), (4, 1), (9, 25), (10, 1), (10, 25), (11, 1), (12, 26)]
 SPICE = [
-    ",", ";", "\\", "\\N", '"', "'", ":", "\\n", "\\,", "#", "&", "<b>", "%", "{x}", "- ",
-    "🏁", "🏎️", "👩\u200d👩\u200d👧", "🇺🇸", "שלום", "مرحبا", "e\u0301", "n\u0303",
+    ",", ";", "\\", "\\n", '"', "'", ":", "\\,", "\\;", "#", "&", "<b>", "%", "{x}", "- ", "^",
+    "^'", "^^", "🏁", "🏎️", "👩\u200d👩\u200d👧", "🇺🇸", "שלום", "مرحبا", "e\u0301", "n\u0303",
     "\u200f", "\u00a0", "İ", "ß", "Ω", "日本", "\U0001d400",
 ]
 NAME_CHARACTERS = st.characters(
     blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"), max_codepoint=0x10FFFF
 )
+STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "postponed": "TENTATIVE",
+          "cancelled": "CANCELLED"}
+BASE_URL = "https://feeds.example.org/gen/"
 
 
 # -- generating a season -------------------------------------------------------------
@@ -65,14 +77,18 @@ NAME_CHARACTERS = st.characters(
 
 @st.composite
 def texts(draw, max_pieces: int = 8, multiline: bool = False) -> str:
-    """Text as the loader keeps it (stripped, non-empty), full of awkward characters."""
+    """Text as the loader keeps it (stripped, non-empty), full of awkward characters.
+
+    A backslash before a capital N is left out: icalendar writes it as a line break
+    (test_render_ics.py holds that as a known bug)."""
     pieces = st.one_of(
         st.text(string.ascii_letters + string.digits + " ", min_size=1, max_size=8),
         st.sampled_from(SPICE),
         st.text(NAME_CHARACTERS, min_size=1, max_size=3),
         *([st.just("\n"), st.just("\t")] if multiline else []),
     )
-    text = "".join(draw(st.lists(pieces, min_size=1, max_size=max_pieces))).strip()
+    text = "".join(draw(st.lists(pieces, min_size=1, max_size=max_pieces)))
+    text = text.replace("\\N", "\\n").strip()
     if not text:
         text = draw(st.sampled_from(["Rally", "Ürün", "🏁"]))
     return text
@@ -106,6 +122,8 @@ class Round:
     items: list[Item]
     place_name: str | None = None  # the venue's optional named site and street address
     address: str | None = None
+    url: str | None = None
+    number: int = 0  # in calendar order, set once every round is drawn
 
     @property
     def place(self) -> str:
@@ -142,6 +160,9 @@ class Generated:
     classes: dict[str, tuple[str, str]]  # id -> (name, short)
     rounds: list[Round]
     teams: list[Team]
+    url: str | None = None  # the series' site
+    base_url: str | None = None
+    old_uids_through: int | None = None
     text: str = ""
     lines: list[str] = field(default_factory=list)
 
@@ -152,6 +173,19 @@ class Generated:
         if team.rounds is None:
             return self.rounds
         return [r for r in self.rounds if r.id in team.rounds]
+
+    def uid(self, round_: Round, *qualifiers: str) -> str:
+        local = ".".join((self.series_id, str(self.year), round_.id, *qualifiers))
+        old = self.old_uids_through is not None and self.year <= self.old_uids_through
+        return local + "@rallycal" if old else local
+
+    def link(self, round_: Round) -> str | None:
+        """The round's page, else its card on the subscribe page, else the series' site."""
+        if round_.url:
+            return round_.url
+        if self.base_url:
+            return f"{self.base_url}index.html#round-{self.year}-{round_.id}"
+        return self.url
 
 
 @st.composite
@@ -228,13 +262,23 @@ def seasons(draw) -> Generated:
             id=round_id, name=draw(texts()), first=first, last=last,
             town=draw(texts(3)), state=draw(texts(3)), country=draw(texts(3)),
             zone=zone, classes=runs,
-            status=draw(st.none() | st.sampled_from(["confirmed", "tentative", "postponed",
-                                                    "cancelled"])),
+            status=draw(st.none() | st.sampled_from(list(STATUS))),
             notes=draw(st.none() | texts(12, multiline=True)),
             items=draw(schedule(first, last, near)),
             place_name=draw(st.none() | texts(3)), address=draw(st.none() | texts(3)),
+            url=draw(st.none() | st.just(f"https://example.org/{round_id}?a=1&b=2")),
         ))
-    season = Generated(draw(ids), draw(texts()), draw(texts(2)), year, classes, rounds, [])
+    # Calendar order: by first then last day, ties as written.
+    for number, r in enumerate(sorted(rounds, key=lambda r: (r.first, r.last)), 1):
+        r.number = number
+    season = Generated(
+        draw(ids), draw(texts()), draw(texts(2)), year, classes, rounds, [],
+        url=draw(st.none() | st.just("https://example.org/series")),
+        base_url=draw(st.none() | st.just(BASE_URL)),
+        old_uids_through=draw(st.none() | st.sampled_from(
+            [y for y in (year - 1, year, year + 1) if 2000 <= y <= 2100]  # what the loader takes
+        )),
+    )
     for team_id in draw(st.lists(ids, max_size=4, unique=True)):
         entered = draw(st.none() | st.lists(st.sampled_from([r.id for r in rounds]),
                                             min_size=1, unique=True))
@@ -261,7 +305,11 @@ def write_yaml(season: Generated) -> None:
     lines = season.lines
     q = yaml_str
     lines += ["series:", f"  id: {season.series_id}", f"  name: {q(season.name)}",
-              f"  short: {q(season.short)}", f"  season: {season.year}", "classes:"]
+              f"  short: {q(season.short)}", f"  season: {season.year}"]
+    lines += [f"  {key}: {value}" for key, value in (
+        ("url", season.url), ("base_url", season.base_url),
+        ("old_uids_through", season.old_uids_through)) if value is not None]
+    lines.append("classes:")
     for class_id, (name, short) in season.classes.items():
         lines += [f"  - id: {class_id}", f"    name: {q(name)}", f"    short: {q(short)}"]
     lines.append("rounds:")
@@ -278,6 +326,8 @@ def write_yaml(season: Generated) -> None:
             lines.append(f"    status: {r.status}")
         if r.notes:
             lines.append(f"    notes: {q(r.notes)}")
+        if r.url:
+            lines.append(f"    url: {r.url}")
         if r.items:
             lines.append("    schedule:")
         for item in r.items:
@@ -324,6 +374,9 @@ class Expected:
     location: str
     start: date | datetime
     end: date | datetime
+    status: str
+    url: str | None
+    categories: tuple[str, ...]  # after "Rally" and the series' short name, in any order
     alarms: tuple[tuple[str, datetime], ...] = ()  # (action, local time it fires at)
 
 
@@ -337,49 +390,72 @@ def reminded(event: Expected) -> tuple[tuple[str, datetime], ...]:
 
 def expected_feeds(season: Generated) -> dict[str, dict[str, Expected]]:
     """Feed path -> UID -> the event, from the generated season alone."""
-    prefix = f"{season.series_id}.{season.year}"
-    notes = lambda r: (r.notes,) if r.notes else ()  # noqa: E731
+    labels = {"tentative": "Tentative", "postponed": "Postponed", "cancelled": "Cancelled"}
 
-    def whole(r: Round, summary=(), description=()) -> Expected:
-        return Expected((season.short, r.name, *summary), (*notes(r), *description), r.place,
-                        r.first, r.last + timedelta(days=1))
+    def whole(r: Round, summary=(), description=(), classes=None) -> Expected:
+        link = season.link(r)
+        status = labels.get(r.status or "confirmed")
+        texts = (f"Round {r.number} of the {season.short} {season.year} season.",
+                 *([f"Status: {status}."] if status else []),
+                 *([r.notes] if r.notes else []), *description,
+                 *([f"More: {link}"] if link else []))
+        if classes is None:
+            classes = tuple(season.classes[c][0] for c in season.runs(r))
+        prefix = (f"[{status}] ",) if status else ()
+        return Expected((*prefix, season.short, r.name, *summary), texts, r.place,
+                        r.first, r.last + timedelta(days=1), STATUS[r.status or "confirmed"],
+                        link, classes)
 
-    def classes(r: Round) -> tuple[str, ...]:
+    def named_classes(r: Round) -> tuple[str, ...]:
         """The classes that run a round, named only when not every class does."""
         runs = season.runs(r)
         return () if len(runs) == len(season.classes) else tuple(season.classes[c][0] for c in runs)
 
     feeds: dict[str, dict[str, Expected]] = {
-        "all.ics": {f"{prefix}.{r.id}@rallycal": whole(r, (), classes(r)) for r in season.rounds}
+        "all.ics": {season.uid(r): whole(r, (), named_classes(r)) for r in season.rounds}
     }
-    for class_id, (_, short) in season.classes.items():
+    for class_id, (name, short) in season.classes.items():
         feeds[f"class/{class_id}.ics"] = {
-            f"{prefix}.{r.id}.class.{class_id}@rallycal": whole(r, (short,))
+            season.uid(r, "class", class_id): whole(r, (short,), classes=(name,))
             for r in season.rounds if class_id in season.runs(r)
         }
     for t in season.teams:
         crews = [p for c in t.crews for p in (c.driver, c.co_driver, c.car) if p]
         about = [*crews, *(season.classes[c.rally_class][0] for c in t.crews),
                  *(text for text in (t.run_by, t.notes) if text)]
+        classes = tuple(dict.fromkeys(season.classes[c.rally_class][0] for c in t.crews))
         feeds[f"team/{t.id}.ics"] = {
-            f"{prefix}.{r.id}.team.{t.id}@rallycal": whole(r, (t.short or t.name,), tuple(about))
+            season.uid(r, "team", t.id): whole(r, (t.short or t.name,), tuple(about), classes)
             for r in season.team_rounds(t)
         }
     for r in season.rounds:
-        events = {f"{prefix}.{r.id}@rallycal": whole(r, (), classes(r))}
+        events = {season.uid(r): whole(r, (), named_classes(r))}
         for item in r.items:
-            events[f"{prefix}.{r.id}.item.{item.id}@rallycal"] = Expected(
-                (season.short, item.name), (r.name, *notes(r), *classes(r)), r.place,
-                zoned(item.start, r.zone), zoned(item.end, r.zone))
+            round_event = whole(r, (), named_classes(r))
+            events[season.uid(r, "item", item.id)] = replace(
+                round_event,
+                summary=(*round_event.summary[:-1], item.name),
+                description=(f"Part of {r.name}.", *round_event.description),
+                start=zoned(item.start, r.zone), end=zoned(item.end, r.zone),
+            )
         feeds[f"round/{r.id}.ics"] = events
     archives = {f"{season.year}/{path}": events for path, events in feeds.items()}
     # Reminders: the rounds with alarms, except those that will not run on their days.
-    runs = {r.id: r.status not in ("cancelled", "postponed") for r in season.rounds}
+    runs = {season.uid(r): r.status not in ("cancelled", "postponed") for r in season.rounds}
+
+    def reminder(event_uid: str) -> str:
+        local, at, domain = event_uid.partition("@")
+        return f"{local}.reminders{at}{domain}"
+
+    def round_uid(event_uid: str) -> str:
+        local, at, domain = event_uid.partition("@")
+        return ".".join(local.split(".")[:3]) + at + domain
+
     reminders = {
         f"reminders/{path}": {
-            uid.replace("@", ".reminders@"):
-                replace(e, alarms=reminded(e) if runs[uid.split("@")[0].split(".")[2]] else ())
-            for uid, e in events.items()
+            reminder(event_uid):
+                replace(e, alarms=reminded(e) if runs[round_uid(event_uid)] else ())
+            for event_uid, e in events.items()
         }
         for path, events in feeds.items()
         if not path.startswith("round/")
@@ -396,6 +472,9 @@ class Read:
     location: str
     start: date | datetime
     end: date | datetime
+    status: str
+    url: str | None
+    categories: tuple[str, ...]
     alarms: tuple[tuple[str, datetime], ...] = ()
 
 
@@ -413,6 +492,8 @@ def read_icalendar(data: bytes) -> dict[str, Read]:
     events = icalendar.Calendar.from_ical(data).walk("VEVENT")
     return {str(e["UID"]): Read(str(e["SUMMARY"]), str(e["DESCRIPTION"]), str(e["LOCATION"]),
                                 as_utc(e.decoded("DTSTART")), as_utc(e.decoded("DTEND")),
+                                str(e["STATUS"]), str(e["URL"]) if "URL" in e else None,
+                                tuple(str(c) for c in e["CATEGORIES"].cats),
                                 fires(e.decoded("DTSTART"), [(a["ACTION"], a.decoded("TRIGGER"))
                                                              for a in e.subcomponents]))
             for e in events}
@@ -421,15 +502,19 @@ def read_icalendar(data: bytes) -> dict[str, Read]:
 def read_vobject(data: bytes) -> dict[str, Read]:
     calendar = vobject.readOne(data.decode("utf-8"))
     return {e.uid.value: Read(e.summary.value, e.description.value, e.location.value,
-                              as_utc(e.dtstart.value), as_utc(e.dtend.value),
+                              as_utc(e.dtstart.value), as_utc(e.dtend.value), e.status.value,
+                              e.url.value if "url" in e.contents else None,
+                              tuple(e.categories.value),
                               fires(e.dtstart.value, [(a.action.value, a.trigger.value)
                                                       for a in e.contents.get("valarm", [])]))
             for e in calendar.contents.get("vevent", [])}
 
 
 def read_ical(data: bytes) -> dict[str, Read]:
+    """`ical` splits CATEGORIES at escaped commas too: its categories go unchecked."""
     calendar = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
     return {e.uid: Read(e.summary, e.description, e.location, as_utc(e.dtstart), as_utc(e.dtend),
+                        str(e.status.value), e.url, (),
                         fires(e.dtstart, [(a.action, a.trigger) for a in e.alarm]))
             for e in calendar.events}
 
@@ -442,23 +527,36 @@ def read_icaljs(feed: dict) -> dict[str, Read]:
 
     return {e["uid"]: Read(e["summary"], e["description"], e["location"],
                            moment(e["start"], e["allDay"]), moment(e["end"], e["allDay"]),
+                           e["status"], e["url"], tuple(e["categories"]),
                            tuple((a["action"], datetime.fromisoformat(a["at"]))
                                  for a in e["alarms"]))
             for e in feed["events"]}
 
 
-def assert_reads_as_expected(reader: str, read: dict[str, Read], expected: dict[str, Expected]):
+def assert_reads_as_expected(
+    reader: str, read: dict[str, Read], expected: dict[str, Expected], short: str
+):
     assert sorted(read) == sorted(expected), reader
-    for uid, want in expected.items():
-        got = read[uid]
+    for event_uid, want in expected.items():
+        got = read[event_uid]
+        where = (reader, event_uid)
         for text in want.summary:
-            assert text in got.summary, (reader, uid, text, got.summary)
+            assert text in got.summary, (*where, text, got.summary)
+        if want.summary[0].startswith("["):
+            assert got.summary.startswith(want.summary[0]), (*where, got.summary)
         for text in want.description:
-            assert text in got.description, (reader, uid, text, got.description)
-        assert got.location == want.location, (reader, uid)
-        assert (got.start, got.end) == (want.start, want.end), (reader, uid)
-        assert type(got.start) is type(want.start), (reader, uid)
-        assert got.alarms == want.alarms, (reader, uid)
+            assert text in got.description, (*where, text, got.description)
+        assert got.location == want.location, where
+        assert (got.start, got.end) == (want.start, want.end), where
+        assert type(got.start) is type(want.start), where
+        assert (got.status, got.url) == (want.status, want.url), where
+        # `ical` splits names at escaped commas; ical.js takes a comma after an escaped
+        # backslash for an escaped comma (`a\\,b` is one name to it): skip what they misread.
+        names = (short, *want.categories)
+        if reader != "ical" and not (reader == "ical.js" and any(n.endswith("\\") for n in names)):
+            assert got.categories[:2] == ("Rally", short), where
+            assert sorted(got.categories[2:]) == sorted(want.categories), where
+        assert got.alarms == want.alarms, where
 
 
 # -- property 1: valid seasons round-trip through four parsers -----------------------
@@ -476,24 +574,32 @@ def invalid_items(season: Generated) -> dict[int, str]:
     return found
 
 
+def refused_where_the_clocks_change(season: Generated) -> bool:
+    """For a season with a timed item in a gap or overlap: check it is refused on that
+    item's line, and say so."""
+    invalid = invalid_items(season)
+    if not invalid:
+        return False
+    with pytest.raises(SourceError) as caught:
+        parse(season.text.encode(), "events.yaml")
+    problems = caught.value.problems
+    assert {p.line for p in problems} == set(invalid), caught.value.report()
+    for p in problems:
+        words = "daylight-saving gap" if invalid[p.line] == "gap" else "happens twice"
+        assert words in p.message, p.message
+    return True
+
+
 @pytest.mark.slow
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.mark.node
+@settings(max_examples=12, **SETTINGS)
 @given(season=seasons())
 def test_every_valid_season_reads_back_exactly_in_four_parsers(season, tmp_path_factory):
+    if refused_where_the_clocks_change(season):
+        return
     folder = tmp_path_factory.mktemp("season")
     source = folder / "events.yaml"
     source.write_text(season.text, encoding="utf-8")
-    invalid = invalid_items(season)
-    if invalid:
-        with pytest.raises(SourceError) as caught:
-            parse(season.text.encode(), "events.yaml")
-        problems = caught.value.problems
-        assert {p.line for p in problems} == set(invalid), caught.value.report()
-        for p in problems:
-            words = "daylight-saving gap" if invalid[p.line] == "gap" else "happens twice"
-            assert words in p.message, p.message
-        return
     export(source, folder / "dist")
     expected = expected_feeds(season)
     paths = {path: folder / "dist" / path for path in expected}
@@ -502,18 +608,40 @@ def test_every_valid_season_reads_back_exactly_in_four_parsers(season, tmp_path_
     by_icaljs = {Path(feed["path"]): feed for feed in icaljs(list(paths.values()))}
     for path, file in paths.items():
         data = file.read_bytes()
-        assert_reads_as_expected("icalendar", read_icalendar(data), expected[path])
+        assert_reads_as_expected("icalendar", read_icalendar(data), expected[path], season.short)
         for event in icalendar.Calendar.from_ical(data).walk("VEVENT"):
             # Apple shows its map pin only when X-TITLE is LOCATION (icalendar reads a
             # backslash in a parameter as an escape, RFC 5545 has none: compare without).
             title = event["X-APPLE-STRUCTURED-LOCATION"].params["X-TITLE"]
             assert title.replace("\\", "") == str(event["LOCATION"]).replace("\\", ""), title
-        assert_reads_as_expected("vobject", read_vobject(data), expected[path])
-        assert_reads_as_expected("ical", read_ical(data), expected[path])
-        assert_reads_as_expected("ical.js", read_icaljs(by_icaljs[file]), expected[path])
+        assert_reads_as_expected("vobject", read_vobject(data), expected[path], season.short)
+        assert_reads_as_expected("ical", read_ical(data), expected[path], season.short)
+        assert_reads_as_expected("ical.js", read_icaljs(by_icaljs[file]), expected[path],
+                                 season.short)
 
 
-# -- property 2: mutated sources get positioned problems, never a crash ---------------
+# -- property 2: the same source, the same bytes -------------------------------------
+
+
+@pytest.mark.slow
+@settings(max_examples=10, **SETTINGS)
+@given(season=seasons())
+def test_every_valid_season_exports_and_reexports_byte_identically(season, tmp_path_factory):
+    if invalid_items(season):
+        return  # property 1 checks those are refused
+    folder = tmp_path_factory.mktemp("again")
+    source = folder / "events.yaml"
+    source.write_text(season.text, encoding="utf-8")
+    export(source, folder / "a")
+    export(source, folder / "b")
+    first = snapshot(folder / "a")
+    assert snapshot(folder / "b") == first
+    later = export(source, folder / "a", seconds=EPOCH + 86400 * 400)
+    assert later.written == [] and later.removed == [], later.written
+    assert snapshot(folder / "a") == first
+
+
+# -- property 3: mutated sources get positioned problems, never a crash ---------------
 
 VALID_SOURCES = [
     SEASON_2026.read_bytes(),
@@ -566,8 +694,7 @@ def mutated(draw) -> bytes:
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=60, **SETTINGS)
 @given(data=mutated())
 def test_mutated_sources_get_a_season_or_positioned_problems(data, tmp_path_factory):
     try:

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from support import ROOT, SHIPPED, snapshot
 
-from rallycal.cli import cli
+from rallycal.cli.commands import cli
 
 
 @pytest.fixture

@@ -390,6 +390,31 @@ def test_base_url_ends_with_a_slash(value, stored):
     assert season(text).series.base_url == stored
 
 
+def test_old_uids_through_is_read():
+    text = edit(("  season: 2026", "  season: 2026\n  old_uids_through: 2025"))
+    assert season(text).series.old_uids_through == 2025
+
+
+def test_old_uids_through_is_none_when_absent():
+    assert season(BASE).series.old_uids_through is None
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("twenty", "old_uids_through 'twenty' is not a year; write it in digits, e.g. 2026"),
+    ("2025.5", "old_uids_through '2025.5' is not a year; write it in digits, e.g. 2026"),
+    ("-2025", "old_uids_through '-2025' is not a year; write it in digits, e.g. 2026"),
+    ("25", "old_uids_through 25 is not a year from 2000 to 2100; write the full year, e.g. 2026"),
+    ("2101",
+     "old_uids_through 2101 is not a year from 2000 to 2100; write the full year, e.g. 2026"),
+    ("~", "'old_uids_through' in the series is empty; fill it in or delete the line"),
+    ("[2025]", "expected a year for 'old_uids_through' in the series, found a list; write a "
+               "single value"),
+])
+def test_old_uids_through_must_be_a_year(value, message):
+    text = edit(("  season: 2026", f"  season: 2026\n  old_uids_through: {value}"))
+    assert problems(text) == [f"events.yaml:6:21: {message}"]
+
+
 def test_base_url_without_query():
     text = edit(("  season: 2026", "  season: 2026\n  base_url: https://example.org/?a=1"))
     assert problems(text) == [
@@ -926,17 +951,20 @@ def test_pure_python_parser_reads_the_same(monkeypatch):
     assert (parse(valid, "events.yaml"), problems(broken), problems(tab)) == fast
 
 
-def test_the_garbage_collector_is_restored_after_a_parse():
-    """Parsing pauses the cyclic garbage collector, and leaves it as it found it."""
-    import gc
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n",
+    "a: !foo x\nb: ! y\nc: !!str z\n",
+    "- &a\n  x: 1\n- *a\n",
+    "a: 1\n---\nb: 2\n",
+    "- \x07\n",
+    "[" * 21 + "]" * 21 + "\n",
+    "name: Gravel & Snow\nshort: Sno*Drift\nnotes: Go!\n",
+], ids=repr)
+def test_pure_python_parser_reports_the_same_problems(text, monkeypatch):
+    """Anchors, aliases, tags, documents, characters and nesting are reported alike by
+    libyaml's parser and PyYAML's own."""
+    import rallycal.source.reader
 
-    assert gc.isenabled()
-    parse(BASE.encode(), "events.yaml")
-    problems("series: [")
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        parse(BASE.encode(), "events.yaml")
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
+    with_libyaml = problems(text)
+    monkeypatch.setattr(rallycal.source.reader, "_LibyamlParser", None)
+    assert problems(text) == with_libyaml

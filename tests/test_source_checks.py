@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import zoneinfo
 from datetime import date
 from pathlib import Path
@@ -15,9 +14,8 @@ from click.testing import CliRunner
 from support import problems, season
 
 import rallycal.source
-from rallycal.cli import cli
+from rallycal.cli.commands import cli
 from rallycal.errors import RallycalError
-from rallycal.serve import Watcher
 from rallycal.source import MAX_BYTES, read_source, size, zones
 
 HEAD = """\
@@ -244,7 +242,8 @@ def test_a_team_named_like_a_class_or_another_team():
 # -- the size of the output ---------------------------------------------------------------------
 
 
-def test_the_caps_are_far_above_the_largest_benchmark_season():
+def test_the_caps_leave_room_for_a_season_of_10_000_rounds():
+    """Such a season makes about 51,535 events, 100 MB: the caps allow four times that."""
     assert size.MAX_EVENTS >= 4 * 51_535
     assert size.MAX_OUTPUT_BYTES >= 4 * 100 * 1024 * 1024
 
@@ -311,10 +310,3 @@ def test_reads_at_most_one_byte_past_the_cap(tmp_path):
         file.truncate(3 * MAX_BYTES)
     assert len(read_source(path)) == MAX_BYTES + 1
 
-
-def test_the_watcher_reads_through_the_same_reader(tmp_path):
-    pipe = tmp_path / "events.yaml"
-    os.mkfifo(pipe)
-    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
-    watcher = Watcher(str(pipe), str(tmp_path / "out"))  # returns: it never opens the pipe
-    assert watcher._digest is None

@@ -1,9 +1,9 @@
-"""The one-screen summary `rallycal check` prints (`rallycal.summary`)."""
+"""The one-screen summary `rallycal check` prints (`rallycal.cli.summary`)."""
 
 from __future__ import annotations
 
+from rallycal.cli.summary import season_counts, season_summary
 from rallycal.source import parse
-from rallycal.summary import season_counts, season_summary
 
 SOURCE = b"""\
 series: {id: demo, name: Demo Series, short: DS}

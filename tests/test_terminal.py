@@ -1,4 +1,4 @@
-"""What every command shares (`rallycal.terminal`): option types, warnings, `--strict`,
+"""What every command shares (`rallycal.cli.terminal`): option types, warnings, `--strict`,
 and the suggested command that repeats the user's options."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from rallycal.terminal import BaseUrl, Day, again, finish, publishing_warnings, warn, warnings
+from rallycal.cli.terminal import BaseUrl, Day, again, finish, publishing_warnings, warn, warnings
 
 
 @click.command()

@@ -193,6 +193,7 @@ def test_the_export_step_publishes_the_committed_record_unchanged(checkout):
     assert snapshot(checkout / "_site") == snapshot(checkout / "dist")
 
 
+@pytest.mark.slow
 def test_the_export_step_stamps_only_what_changed_with_the_commit_time(checkout):
     source = checkout / "events.yaml"
     source.write_text(

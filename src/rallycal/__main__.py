@@ -1,3 +1,9 @@
-from rallycal.cli import main
+import sys
 
-main(prog_name="rallycal")
+try:
+    from rallycal.cli.main import main
+except KeyboardInterrupt:  # pressed while Python was still loading rallycal
+    print("\nInterrupted.", file=sys.stderr)
+    raise SystemExit(130) from None
+
+main()

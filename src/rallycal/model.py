@@ -7,10 +7,8 @@ place that builds these objects from untrusted text, so every function that take
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from operator import attrgetter
 from typing import Literal
 
 Status = Literal["confirmed", "tentative", "postponed", "cancelled"]
@@ -18,56 +16,8 @@ STATUSES: tuple[Status, ...] = ("confirmed", "tentative", "postponed", "cancelle
 DEFAULT_WINDOW = 2  # how many of the latest seasons the stable feeds carry
 
 
-class _Value:
-    """`__eq__`, `__hash__` and `__repr__` of the frozen dataclasses below, shared.
-
-    They behave as the ones `dataclass` writes (same class and equal compared fields;
-    the hash of their tuple; `Name(field=value, ...)`), but `dataclass` compiles each of
-    those for each class at import, a third of every command's import of the model:
-    the classes say `eq=False, repr=False` and inherit these.
-    """
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            compared = _fields(self.__class__)[1]
-            return bool(compared(self) == compared(other))
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(_fields(self.__class__)[1](self))
-
-    def __repr__(self) -> str:
-        layout, _, shown = _fields(self.__class__)
-        return layout.format(*shown(self))
-
-
-Getter = Callable[[object], tuple[object, ...]]
-_FIELDS: dict[type, tuple[str, Getter, Getter]] = {}
-
-
-def _fields(cls: type) -> tuple[str, Getter, Getter]:
-    """A dataclass's repr as a format (`Name(a={!r}, b={!r})`), then getters of its
-    compared and shown values."""
-    found = _FIELDS.get(cls)
-    if found is None:
-        compared = tuple(f.name for f in fields(cls) if f.compare)
-        shown = tuple(f.name for f in fields(cls) if f.repr)
-        layout = cls.__qualname__ + "(" + ", ".join(f"{name}={{!r}}" for name in shown) + ")"
-        found = _FIELDS[cls] = (layout, _getter(compared), _getter(shown))
-    return found
-
-
-def _getter(names: tuple[str, ...]) -> Getter:
-    """The named attributes' values as a tuple (`attrgetter` gives one name's bare value)."""
-    if len(names) == 1:
-        return lambda value: (getattr(value, names[0]),)
-    return attrgetter(*names)
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class Venue(_Value):
+@dataclass(frozen=True)
+class Venue:
     """Where a round is based: a town, its IANA time zone and its approximate centre."""
 
     town: str
@@ -85,8 +35,8 @@ class Venue(_Value):
         return ", ".join(part for part in (self.town, self.state, self.country) if part)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class ScheduleItem(_Value):
+@dataclass(frozen=True)
+class ScheduleItem:
     """A timed part of a round (shakedown, a leg, a service park opening)."""
 
     id: str
@@ -97,8 +47,8 @@ class ScheduleItem(_Value):
     end: datetime  # aware, UTC
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Round(_Value):
+@dataclass(frozen=True)
+class Round:
     """One round of the championship, held over whole local days."""
 
     id: str
@@ -114,8 +64,8 @@ class Round(_Value):
     schedule: tuple[ScheduleItem, ...] = ()
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class RallyClass(_Value):
+@dataclass(frozen=True)
+class RallyClass:
     """A championship class, such as Limited 4WD."""
 
     id: str
@@ -124,8 +74,8 @@ class RallyClass(_Value):
     color: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Crew(_Value):
+@dataclass(frozen=True)
+class Crew:
     """A car and the people in it."""
 
     driver: str
@@ -134,8 +84,8 @@ class Crew(_Value):
     co_driver: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Team(_Value):
+@dataclass(frozen=True)
+class Team:
     """An entrant: one or more crews and the rounds they enter."""
 
     id: str
@@ -148,8 +98,8 @@ class Team(_Value):
     color: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Series(_Value):
+@dataclass(frozen=True)
+class Series:
     """The championship itself and where its feeds are published."""
 
     id: str
@@ -158,10 +108,11 @@ class Series(_Value):
     url: str | None = None
     base_url: str | None = None
     color: str | None = None
+    old_uids_through: int | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Season(_Value):
+@dataclass(frozen=True)
+class Season:
     """One year of the championship: its classes, rounds and teams."""
 
     series: Series
@@ -187,8 +138,8 @@ class Season(_Value):
         return replace(self, series=replace(self.series, base_url=base_url))
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Championship(_Value):
+@dataclass(frozen=True)
+class Championship:
     """Every season in the source, oldest first: the only input every later stage needs.
 
     The stable feeds carry the `window` latest seasons; every season also has archive

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import TYPE_CHECKING
 
+import rallycal.source.reader as reader
 from rallycal.errors import Problem, RallycalError, SourceError
-
-if TYPE_CHECKING:
-    from rallycal.model import Championship
-    from rallycal.source.reader import ALIASES
-    from rallycal.source.values import ID_RULE, normalise_base_url
-
-MAX_BYTES = 8 * 1024 * 1024  # a 10,000-round season is under 4 MB
+from rallycal.model import Championship
+from rallycal.source.championship import championship
+from rallycal.source.reader import ALIASES, MAX_BYTES, Report, Stop
+from rallycal.source.values import ID_RULE, normalise_base_url
 
 __all__ = [
     "ALIASES",
@@ -78,44 +75,17 @@ def load(path: str | os.PathLike[str]) -> Championship:
 
 def parse(data: bytes, filename: str) -> Championship:
     """Validate the source bytes; raise `SourceError` listing every problem found."""
-    from rallycal import collector
-    from rallycal.source import yaml_import
-
-    yaml_import.prepare()  # before the reader first imports PyYAML
-    from rallycal.source import reader
-    from rallycal.source.championship import championship
-    from rallycal.source.reader import Report, Stop
-
     report = Report()
-    # A big source makes hundreds of thousands of small objects (nodes, marks, checked
-    # values) that all live until the model is built, and no reference cycles: the
-    # cyclic garbage collector would only walk them again and again, over half the time
-    # of a 10,000-round source. It is paused for the parse and restored as it was.
-    with collector.paused():
-        try:
-            root = reader.read(data, report)
-            if root is None or (reader.is_null(root) and reader.given(root)):
-                report.stop((1, 1), EMPTY)
-            return championship(root, report)
-        except Stop:
-            pass
-        except Exception as error:  # never a traceback: even a bug becomes a problem
-            report.problems.append(
-                Problem(1, 1, f"rallycal failed on this file ({type(error).__name__}: "
-                        f"{error}); please report this bug")
-            )
+    try:
+        root = reader.read(data, report)
+        if root is None or (reader.is_null(root) and reader.given(root)):
+            report.stop((1, 1), EMPTY)
+        return championship(root, report)
+    except Stop:
+        pass
+    except Exception as error:  # never a traceback: even a bug becomes a problem
+        report.problems.append(
+            Problem(1, 1, f"rallycal failed on this file ({type(error).__name__}: "
+                    f"{error}); please report this bug")
+        )
     raise SourceError(filename, report.problems)
-
-
-def __getattr__(name: str) -> object:
-    """The reader's and the values' names, imported on first use: `read_source` alone (all
-    a no-op export needs) then imports no YAML parser (a fifth of its start-up)."""
-    if name == "ALIASES":
-        from rallycal.source.reader import ALIASES
-
-        return ALIASES
-    if name in ("ID_RULE", "normalise_base_url"):
-        from rallycal.source import values
-
-        return getattr(values, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+import rallycal.source.size as size
 from rallycal.model import DEFAULT_WINDOW, Championship, Season, Series
-from rallycal.source import size
 from rallycal.source.reader import Report, Stop, found, given
 from rallycal.source.schema import (
     SEASON,
@@ -84,6 +84,7 @@ class _Layout(Structure):
             url=f.get("url", str),
             base_url=f.get("base_url", str),
             color=f.get("color", str),
+            old_uids_through=f.get("old_uids_through", int),
         ), year, window
 
     def one_season(self, root: MappingNode) -> tuple[Series | None, int,

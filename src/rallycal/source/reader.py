@@ -1,10 +1,9 @@
 """From bytes to YAML nodes that keep every scalar's raw text and position.
 
-The file is composed into YAML nodes by libyaml (`tree`) or, where that would not
-report everything, from the events of PyYAML's safe reader, scanner and parser
-(libyaml's when PyYAML has it), but never constructed into Python values: every
-scalar keeps its raw text and its position, so `10:30` stays the text "10:30" and
-`NO` stays "NO". Anchors, aliases and tags are refused where they stand (an alias is
+The file is composed into YAML nodes from the events of a YAML parser (libyaml's
+when PyYAML has it, else PyYAML's own), but never constructed into Python values:
+every scalar keeps its raw text and its position, so `10:30` stays the text "10:30"
+and `NO` stays "NO". Anchors, aliases and tags are refused where they stand (an alias is
 never expanded), and the size, line length, nesting and number of values are capped,
 so a hostile file costs little time and memory.
 
@@ -13,6 +12,7 @@ so a hostile file costs little time and memory.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NoReturn, Union, cast
@@ -36,30 +36,29 @@ from yaml.reader import Reader, ReaderError
 from yaml.scanner import Scanner
 
 from rallycal.errors import Problem
-from rallycal.source import MAX_BYTES
 
 if TYPE_CHECKING:
     from yaml._yaml import CParser
 
 _LibyamlParser: type[CParser] | None
-try:  # libyaml's parser, in PyYAML's wheels: the same events, four times faster
+try:  # libyaml's parser, in PyYAML's wheels: syntax errors are worded as libyaml words them
     from yaml._yaml import CParser as _LibyamlParser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _LibyamlParser = None
 
+MAX_BYTES = 8 * 1024 * 1024  # far more than any season needs
 MAX_LINE = 10_000
 MAX_DEPTH = 20
-MAX_VALUES = 500_000  # a 10,000-round season holds about 330,000
+MAX_VALUES = 500_000  # far more than any season holds
 MAX_PROBLEMS = 200
 SUGGESTION_BUDGET = 2_000_000  # characters compared to find "did you mean" hints, per file
 
 ALIASES = "anchors and aliases (&name, *name) are not allowed; write the value out"
 
 NULLS = ("", "~", "null", "Null", "NULL")  # YAML's null, written unquoted
-# Patterns compiled (and kept) by `re` on first need: a valid source needs neither.
-_LINE_BREAK = r"\r\n|[\r\n]"  # as editors and grep -n count lines
+_LINE_BREAK = re.compile(r"\r\n|[\r\n]")  # as editors and grep -n count lines
 # Line breaks to YAML 1.1 (PyYAML) but not to editors: a comment would end there.
-_YAML_ONLY_BREAK = "[\x85\u2028\u2029]"
+_YAML_ONLY_BREAK = re.compile("[\x85\u2028\u2029]")
 _BREAK_NAMES = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
 
@@ -104,8 +103,6 @@ class Report:
         if len(key) > 100 or cost > self.suggestion_budget:
             return None
         self.suggestion_budget -= cost
-        import difflib  # here: only a misspelt value needs it
-
         close = difflib.get_close_matches(key, list(by_lower), n=1)
         return by_lower[close[0]] if close else None
 
@@ -124,7 +121,7 @@ def position(where: Where) -> tuple[int, int]:
 
 def end_of(text: str) -> tuple[int, int]:
     """The 1-based line and column just after `text`."""
-    lines = re.split(_LINE_BREAK, text)
+    lines = _LINE_BREAK.split(text)
     return len(lines), len(lines[-1]) + 1
 
 
@@ -137,17 +134,15 @@ def read(data: bytes, report: Report) -> Node | None:
         report.stop((1, 1), f"the file is larger than {MAX_BYTES // 1024 // 1024} MB, far more "
                             "than a season needs; check that this is the right file")
     text = _without_yaml_only_breaks(decode(data, report), report)
-    before = len(report.problems)
-    # Splitting at "\n" alone is three times as fast and gives no shorter lines: only
-    # when one of those is too long are the lines counted as editors count them.
-    if max(map(len, text.split("\n"))) > MAX_LINE:
-        for number, line in enumerate(re.split(_LINE_BREAK, text), 1):
-            if len(line) > MAX_LINE:
-                report.add((number, MAX_LINE + 1),
-                           f"this line is {len(line):,} characters long; keep lines under "
-                           f"{MAX_LINE:,} characters (write long text over several lines)")
-        if len(report.problems) > before:
-            raise Stop
+    too_long = False
+    for number, line in enumerate(_LINE_BREAK.split(text), 1):
+        if len(line) > MAX_LINE:
+            too_long = True
+            report.add((number, MAX_LINE + 1),
+                       f"this line is {len(line):,} characters long; keep lines under "
+                       f"{MAX_LINE:,} characters (write long text over several lines)")
+    if too_long:
+        raise Stop
     return _compose(text, report)
 
 
@@ -157,12 +152,9 @@ def _without_yaml_only_breaks(text: str, report: Report) -> str:
     PyYAML would count them as line breaks (shifting every later line number) and end
     a comment at them; as spaces, the rest of the file reads as an editor shows it.
     """
-    if all(character not in text for character in _BREAK_NAMES):
-        return text
-    line, line_start, counted = 1, 0, 0
-    line_break = re.compile(_LINE_BREAK)
-    for match in re.finditer(_YAML_ONLY_BREAK, text):
-        for newline in line_break.finditer(text, counted, match.start()):
+    line, line_start, counted = 1, 0, 0  # line breaks are counted up to `counted`
+    for match in _YAML_ONLY_BREAK.finditer(text):
+        for newline in _LINE_BREAK.finditer(text, counted, match.start()):
             line, line_start = line + 1, newline.end()
         counted = match.start()
         character = match.group()
@@ -170,7 +162,7 @@ def _without_yaml_only_breaks(text: str, report: Report) -> str:
                    f"the character U+{ord(character):04X} ({_BREAK_NAMES[character]}) is a line "
                    "break to YAML but not to editors; replace it with an ordinary line break "
                    "or a space")
-    return re.sub(_YAML_ONLY_BREAK, " ", text)
+    return _YAML_ONLY_BREAK.sub(" ", text)
 
 
 def decode(data: bytes, report: Report) -> str:
@@ -185,13 +177,6 @@ def decode(data: bytes, report: Report) -> str:
 
 
 def _compose(text: str, report: Report) -> Node | None:
-    if _LibyamlParser is not None:
-        from rallycal.source import tree
-
-        try:  # five times faster, where it gives the same nodes (see `tree`)
-            return tree.compose(text, MAX_DEPTH, MAX_VALUES)
-        except tree.Unfit:
-            pass
     try:  # PyYAML's own reader checks every character as it is made: inside the try
         return _Composer(_events(text), report).document()
     except ReaderError as error:
@@ -240,7 +225,7 @@ def _events(text: str) -> _Events:
 def _character_at(text: str, mark: Mark | None) -> str | None:
     if mark is None:
         return None
-    lines = re.split(_LINE_BREAK, text)
+    lines = _LINE_BREAK.split(text)
     if mark.line < len(lines) and mark.column < len(lines[mark.line]):
         return lines[mark.line][mark.column]
     return None

@@ -9,28 +9,25 @@ needs the round's days) or is itself a section have no kind: the section checks 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from rallycal.source import values as v
+import rallycal.source.values as v
 from rallycal.source.reader import Rejected, found, given, line_of, quoted
 from rallycal.source.values import Kind, Values, plausible_id
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
 class Field(Generic[T]):
-    """One key of a section: its kind of value (None: checked by the section itself).
+    """One key of a section: its kind of value (None: checked by the section itself)."""
 
-    A plain class: created by the dozen at import, where a dataclass costs far more."""
-
-    __slots__ = ("key", "kind", "required")
-
-    def __init__(self, key: str, kind: Kind[T] | None, required: bool = True) -> None:
-        self.key = key
-        self.kind = kind
-        self.required = required
+    key: str
+    kind: Kind[T] | None
+    required: bool = True
 
 
 def optional(key: str, kind: Kind[T] | None) -> Field[T]:
@@ -55,6 +52,10 @@ SERIES: Schema = (
     optional("base_url", v.url),
     optional("color", v.color),
     optional("window", v.window),  # how many of the latest seasons the stable feeds carry
+    # A year: seasons up to and including this year were published with UIDs ending in
+    # `@rallycal` and keep them; later seasons get UIDs of letters, digits, dots and
+    # hyphens only (file-name-keyed sync tools such as vdirsyncer keep those as they are).
+    optional("old_uids_through", v.year),
 )
 # The first layout's series: its one season's year after `short`, and no window.
 SERIES_ONE_SEASON: Schema = (
@@ -151,23 +152,6 @@ class Fields:
         return value
 
 
-# Each schema's fields by key, and its keys as messages list them (required ones first),
-# made once per schema rather than once per mapping: a big source has tens of thousands.
-_Table = tuple[dict[str, Field[Any]], list[str], list[str]]  # by key, allowed, required
-_TABLES: dict[int, tuple[Schema, _Table]] = {}
-
-
-def _table(schema: Schema) -> _Table:
-    known = _TABLES.get(id(schema))
-    if known is not None and known[0] is schema:
-        return known[1]
-    required = [f.key for f in schema if f.required]
-    table = ({f.key: f for f in schema}, required + [f.key for f in schema if not f.required],
-             required)
-    _TABLES[id(schema)] = (schema, table)
-    return table
-
-
 class Structure:
     """Checks of mappings and lists against their schema."""
 
@@ -193,10 +177,11 @@ class Structure:
             self.add(node, f"expected a mapping for {what}, found {found(node)}; "
                            "write its keys on the lines below it, indented")
             return None
-        by_key, allowed, required = _table(schema)
+        by_key = {f.key: f for f in schema}
+        required = [f.key for f in schema if f.required]
+        allowed = required + [f.key for f in schema if not f.required]  # as messages list them
         keys: dict[str, Node] = {}
         fields = Fields(node)
-        nodes, values = fields.nodes, fields.values
         for key_node, value_node in node.value:
             if isinstance(key_node, Rejected):
                 continue
@@ -219,17 +204,17 @@ class Structure:
                     key, allowed, f"the keys allowed are {', '.join(allowed)}")
                 self.add(key_node, f"unknown key {quoted(key)} in {owner}; {hint}")
                 continue
-            nodes[key] = value_node
+            fields.nodes[key] = value_node
             if field.kind is None:
                 continue
             value: object = None
             if not isinstance(value_node, Rejected):  # reported already
-                value = values[key] = field.kind(self.values, value_node, key, owner,
-                                                 not field.required)
+                value = field.kind(self.values, value_node, key, owner, not field.required)
+                fields.values[key] = value
             if value is None and field.required:
                 fields.missing = True
         for key in required:
-            if key not in nodes:
+            if key not in fields.nodes:
                 fields.missing = True
                 if key not in keys:
                     self.add(node, f"{owner} is missing '{key}'; add a line '{key}: ...'")

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 from yaml.nodes import Node, ScalarNode
 
+import rallycal.source.zones as zones
 from rallycal.colors import CSS_COLORS
 from rallycal.errors import RallycalError
 from rallycal.model import STATUSES, Status
-from rallycal.source import zones
-from rallycal.source.reader import NULLS, Report, found, line_of, quoted
+from rallycal.source.reader import Report, found, is_null, line_of, quoted
 
 NAME_LIMIT = 200
 NOTES_LIMIT = 4000
@@ -42,21 +42,16 @@ _DEVICE = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
-_YEAR = re.compile(r"[0-9]{1,9}")
-_COUNT = _YEAR
+_DIGITS = re.compile(r"[0-9]{1,9}")
 _NOT_IN_URL = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
 # What text may not hold: controls (Cc: U+0000-U+001F, U+007F-U+009F), U+2028 (Zl), U+2029 (Zp)
-UNWANTED = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
-_UNWANTED_ON_LINES = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]"  # tab, LF ok
+UNWANTED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+UNWANTED_ON_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # tab, LF ok
 
 
 def first_unwanted(value: str, multiline: bool = False) -> re.Match[str] | None:
-    """The first character of `value` text may not hold (`multiline`: tab, LF allowed).
-    Cc, Zl, Zp are unprintable: printable text (nearly all) is not searched, as compiling
-    these classes past U+00FF took ~0.5 ms each, more than every search of a season."""
-    if (value.replace("\n", "").replace("\t", "") if multiline else value).isprintable():
-        return None
-    return re.search(_UNWANTED_ON_LINES if multiline else UNWANTED, value)
+    """The first character of `value` text may not hold (`multiline`: tab, LF allowed)."""
+    return (UNWANTED_ON_LINES if multiline else UNWANTED).search(value)
 
 
 def listing(names: Iterable[str]) -> str:
@@ -120,7 +115,6 @@ class Values:
         self.report = report
         self.add = report.add
         self.did_you_mean = report.did_you_mean
-        self.locations: set[str] = set()  # the zones checked and found good
 
     def text(self, node: Node, key: str, owner: str, *, optional: bool = False,
              limit: int = NAME_LIMIT, multiline: bool = False, kind: str = "text") -> str | None:
@@ -130,17 +124,14 @@ class Values:
             self.add(node, f"expected {kind} for '{key}' in {owner}, found {found(node)}; "
                            "write a single value")
             return None
-        value = "" if not node.style and node.value in NULLS else node.value.strip()  # is_null
+        value = "" if is_null(node) else node.value.strip()
         unwanted = first_unwanted(value, multiline)
-        if value and unwanted is None and len(value) <= limit:
-            return value  # the usual case: no message worded in vain
+        bad = unwanted.group() if unwanted else None
         what = f"'{key}' in {owner}"
         if not value:
             fix = "fill it in or delete the line" if optional else "fill it in"
             self.add(node, f"{what} is empty; {fix}")
-            return None
-        bad = unwanted.group() if unwanted else None
-        if bad == "\n":
+        elif bad == "\n":
             self.add(node, f"{what} has a line break; write it on one line")
         elif bad == "\t":
             self.add(node, f"{what} contains a tab; use spaces instead")
@@ -226,11 +217,11 @@ class Values:
             return None
         return number
 
-    def year(self, node: Node, key: str, owner: str) -> int | None:
-        value = self.text(node, key, owner, kind="a year")
+    def year(self, node: Node, key: str, owner: str, *, optional: bool = False) -> int | None:
+        value = self.text(node, key, owner, optional=optional, kind="a year")
         if value is None:
             return None
-        if not _YEAR.fullmatch(value):
+        if not _DIGITS.fullmatch(value):
             self.add(node, f"{key} {quoted(value)} is not a year; write it in digits, e.g. 2026")
         elif not FIRST_YEAR <= int(value) <= LAST_YEAR:
             self.add(node, f"{key} {value} is not a year from {FIRST_YEAR} to {LAST_YEAR}; "
@@ -244,7 +235,7 @@ class Values:
         value = self.text(node, key, owner, optional=True, kind="a whole number")
         if value is None:
             return None
-        if not _COUNT.fullmatch(value) or not 1 <= int(value) <= limit:
+        if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= limit:
             self.add(node, f"{key} {quoted(value)} is not a whole number of {what} from 1 to "
                            f"{limit}; write it in digits, e.g. 2")
             return None
@@ -284,10 +275,7 @@ class Values:
     def timezone(self, node: Node, key: str, owner: str) -> str | None:
         """A location zone of the tz database zoneinfo converts with (`zones`)."""
         value = self.text(node, key, owner)
-        if value is None or value in self.locations:
-            return value
-        if zones.is_location(value):
-            self.locations.add(value)  # a source names few zones, each many times
+        if value is None or zones.is_location(value):
             return value
         meant = zones.common_meaning(value)
         target = zones.link_target(value) if "/" in value or not meant else None
@@ -367,7 +355,7 @@ def clock(v: Values, node: Node, key: str, owner: str, optional: bool) -> time |
 
 def year(v: Values, node: Node, key: str, owner: str, optional: bool) -> int | None:
     """A year from 2000 to 2100."""
-    return v.year(node, key, owner)
+    return v.year(node, key, owner, optional=optional)
 
 
 def latitude(v: Values, node: Node, key: str, owner: str, optional: bool) -> float | None:
