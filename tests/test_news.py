@@ -119,10 +119,9 @@ def test_a_removed_round_is_taken_off_the_calendar(published):
     source.write_text(text[:start] + text[end:], encoding="utf-8")
     export(source, out, EPOCH + DAY, allow_removal=True)
     entries = atom(out).entries
-    assert [e.title for e in entries] == ["Olympus Rally (2026): taken off the calendar"]
-    assert entries[0].summary == (
-        "Olympus Rally, round of the 2026 season, was taken off the calendar."
-    )
+    label = "Olympus Rally, Fri 17 – Sun 19 Apr 2026 (2026)"  # its days as last published
+    assert [e.title for e in entries] == [f"{label}: taken off the calendar"]
+    assert entries[0].summary == f"{label} was taken off the calendar."
 
 
 def test_a_new_round_and_a_new_season_are_announced(published):
@@ -303,7 +302,7 @@ def test_timed_items_removals_and_archives_in_plain_words():
     assert [n.text for n in said] == [
         f"{winter}: Shakedown moved from Sat 7 Mar 2026, 09:30–12:00 "
         "to Sat 7 Mar 2026, 10:30–13:00 (local time).",  # EST at the venue
-        "Gone Rally, round of the 2026 season, was taken off the calendar.",
+        "Gone Rally (2026) was taken off the calendar.",  # no days known: none said
         "The 2026 season has left the whole-season calendars; it stays complete in "
         "2026/all.ics.",
     ]

@@ -156,7 +156,7 @@ PARTLY = {
 def test_entries_of_the_wrong_shape_are_left_out(tmp_path, document):
     publication = read_back(tmp_path, json.dumps(document).encode())
     assert publication.feeds == {} and publication.events == {}
-    assert publication.feed_entry("all.ics") == {}
+    assert "all.ics" not in publication.listed
 
 
 def test_a_good_record_is_read_and_a_larger_sequence_wins(tmp_path):

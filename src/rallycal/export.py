@@ -27,6 +27,7 @@ from rallycal.model import Championship
 from rallycal.plan import CHANGES, MANIFEST, PAGE, Entry, Feed, is_own_path, plain_uid, plan, uid
 from rallycal.publication import (
     MAX_SEQUENCE,
+    Difference,
     EventChange,
     Notice,
     Publication,
@@ -38,6 +39,7 @@ from rallycal.publication import (
     first_day,
     read_publication,
     visible_lines,
+    when,
 )
 from rallycal.render import ics
 from rallycal.render.atom import changes_feed
@@ -125,7 +127,7 @@ def export(
         outcome = Outcome(str(out), championship, result, pending=pending)
         outcome.warnings = warnings + publication.warnings + result.warnings
         for path, data in result.files.items():
-            same = publication.files.get(path) == data and not _is_link(out / path)
+            same = publication.files.get(path) == data and not (out / path).is_symlink()
             (outcome.unchanged if same else outcome.written).append(path)
         outcome.removed = sorted(
             path for path in publication.files if path not in result.files and is_own_path(path)
@@ -235,7 +237,9 @@ def _gone(result: Build, publication: Publication, holding: dict[str, list[str]]
         if lives:
             result.changes.append(EventChange(event_uid, "archived", title, tuple(lives)))
             continue
-        result.changes.append(EventChange(event_uid, "removed", title, tuple(paths)))
+        event = publication.events.get(event_uid)
+        days = (Difference("dates", when(event), None),) if event and when(event) else ()
+        result.changes.append(EventChange(event_uid, "removed", title, tuple(paths), days))
         for path in paths or ["(the last publication)"]:
             if path in planned or not paths:
                 result.removals.append(Removal(path, event_uid, title))
@@ -300,10 +304,6 @@ def removal_message(removals: list[Removal], source: str) -> str:
     lines.append(RETRY)
     lines.append("Nothing was written.")
     return "\n".join(lines)
-
-
-def _is_link(path: Path) -> bool:
-    return path.is_symlink()
 
 
 @contextlib.contextmanager

@@ -66,7 +66,6 @@ class _Change:
         self.out = os.fspath(out)
         self.entries: list[_Entry] = []
         self.folders: list[str] = []  # folders created, parents first
-        self.known: set[str] = set()  # folders checked to be real folders
         self.step = f"create the folder {out}"  # what is being done, for an error message
 
     def abs(self, path: str) -> str:
@@ -171,17 +170,15 @@ def _stage(change: _Change, path: str, data: bytes | None) -> None:
     change.step = f"write {path}" if data is not None else f"delete {path}"
     parts = path.split("/")
     for folder in ("/".join(parts[:depth]) for depth in range(1, len(parts))):
-        if folder not in change.known:
-            try:
-                mode = os.lstat(change.abs(folder)).st_mode
-            except FileNotFoundError:
-                if data is None:
-                    return  # deleting in a folder that is not there
-                os.mkdir(change.abs(folder))
-                change.folders.append(folder)
-                mode = stat.S_IFDIR
-            _refuse(change, folder, mode, folder=True)
-            change.known.add(folder)
+        try:
+            mode = os.lstat(change.abs(folder)).st_mode
+        except FileNotFoundError:
+            if data is None:
+                return  # deleting in a folder that is not there
+            os.mkdir(change.abs(folder))
+            change.folders.append(folder)
+            mode = stat.S_IFDIR
+        _refuse(change, folder, mode, folder=True)
     try:
         mode = os.lstat(change.abs(path)).st_mode
     except FileNotFoundError:

@@ -164,6 +164,11 @@ class Championship:
         """The seasons the stable feeds carry: the `window` latest."""
         return self.seasons[-self.window :]
 
+    def round_of(self, year: int, round_id: str) -> Round | None:
+        """The round of that id in the season of that year, if the source has them."""
+        season = next((s for s in self.seasons if s.year == year), None)
+        return next((r for r in season.rounds if r.id == round_id), None) if season else None
+
     def season(self, year: int) -> Season:
         for season in self.seasons:
             if season.year == year:

@@ -55,12 +55,6 @@ class Entry:
     item: ScheduleItem | None = None
     reminders: bool = False
 
-    @property
-    def subject(self) -> str:
-        """The round or timed item the event is about (`2026/sno-drift[/shakedown]`)."""
-        about = f"{self.season.year}/{self.round.id}"
-        return f"{about}/{self.item.id}" if self.item else about
-
 
 @dataclass(frozen=True)
 class Feed:
@@ -143,15 +137,6 @@ def parse_uid(any_uid: str) -> tuple[int, str, str | None] | None:
         return None
     item = parts[4] if parts[3:4] == ["item"] and len(parts) > 4 else None
     return int(parts[1]), parts[2], item
-
-
-def subject_of(any_uid: str) -> str:
-    """The `Entry.subject` of a published UID, for events no longer in the plan."""
-    about = parse_uid(any_uid)
-    if about is None:
-        return any_uid
-    year, round_id, item = about
-    return f"{year}/{round_id}/{item}" if item else f"{year}/{round_id}"
 
 
 def round_anchor(year: int, round_id: str) -> str:

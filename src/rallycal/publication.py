@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -134,6 +135,7 @@ class Publication:
     feeds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> UIDs
     events: dict[str, PublishedEvent] = field(default_factory=dict)
     manifest: dict[str, object] = field(default_factory=dict)  # the last feeds.json
+    listed: dict[str, dict[str, object]] = field(default_factory=dict)  # its feeds by path
     notices: list[Notice] = field(default_factory=list)  # changes.atom, newest first
     notices_updated: datetime | None = None  # changes.atom's own <updated>
     warnings: list[str] = field(default_factory=list)
@@ -149,13 +151,6 @@ class Publication:
                 event.uid, old.stamp, old.raw or event.raw, old.digest or event.digest
             )
 
-    def feed_entry(self, path: str) -> dict[str, object]:
-        """The last manifest's entry for a feed ({} if none)."""
-        feeds = self.manifest.get("feeds")
-        for entry in feeds if isinstance(feeds, list) else ():
-            if isinstance(entry, dict) and entry.get("path") == path:
-                return entry
-        return {}
 
 
 def read_publication(out: Path) -> Publication:
@@ -163,11 +158,10 @@ def read_publication(out: Path) -> Publication:
     said in a warning, never an exception."""
     publication = Publication()
     manifest = read_file(out / MANIFEST)
-    listed: set[str] = set()
     if manifest is not None:
         publication.files[MANIFEST] = manifest
         publication.manifest = _manifest(manifest, publication)
-        listed = _listed_feeds(publication.manifest)
+    listed = {path for path in publication.listed if is_own_feed(path)}
     for path in sorted(listed | set(own_feeds(out))):
         data = read_file(out / path)
         if data is not None and (path in listed or PRODID_LINE in data[:4096]):
@@ -207,6 +201,10 @@ def _manifest(data: bytes, publication: Publication) -> dict[str, object]:
     if not isinstance(document, dict):
         publication.warnings.append(f"the last {MANIFEST} is not a manifest rallycal wrote")
         return {}
+    feeds = document.get("feeds")
+    for entry in feeds if isinstance(feeds, list) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            publication.listed[entry["path"]] = entry
     table = document.get("events")
     for uid, record in (table.items() if isinstance(table, dict) else ()):
         event = _recorded(uid, record)
@@ -226,14 +224,6 @@ def _recorded(uid: object, record: object) -> PublishedEvent | None:
     if changed is None:
         return None
     return PublishedEvent(uid, Stamp(min(int(parts[0]), MAX_SEQUENCE), changed), None, parts[2])
-
-
-def _listed_feeds(manifest: dict[str, object]) -> set[str]:
-    feeds = manifest.get("feeds")
-    paths = (entry.get("path") for entry in feeds if isinstance(entry, dict)) if isinstance(
-        feeds, list
-    ) else ()
-    return {path for path in paths if isinstance(path, str) and is_own_feed(path)}
 
 
 def split_events(data: bytes) -> list[PublishedEvent]:
@@ -442,16 +432,7 @@ def _text(value: str | None) -> str | None:
     """A TEXT value as a person reads it: escapes undone, on one line."""
     if value is None:
         return None
-    out, escaped = [], False
-    for char in value:
-        if escaped:
-            out.append(" " if char in "nN" else char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        else:
-            out.append(char)
-    return "".join(out)
+    return re.sub(r"\\(.)", lambda m: " " if m[1] in "nN" else m[1], value)
 
 
 def _time(value: str | None, layout: str) -> datetime | None:
@@ -459,6 +440,11 @@ def _time(value: str | None, layout: str) -> datetime | None:
         return datetime.strptime(value or "", layout).replace(tzinfo=timezone.utc)
     except ValueError:
         return None
+
+
+def when(event: PublishedEvent) -> str | None:
+    """The days (or UTC times) of a published event, as people read them."""
+    return _when(_properties(event.lines()))
 
 
 def first_day(event: PublishedEvent) -> date | None:

@@ -64,8 +64,7 @@ def _name(championship: Championship, change: EventChange) -> str:
     if about is None:
         return change.title
     year, round_id, item_id = about
-    season = next((s for s in championship.seasons if s.year == year), None)
-    round_ = next((r for r in season.rounds if r.id == round_id), None) if season else None
+    round_ = championship.round_of(year, round_id)
     if round_ is None:
         return f"{change.title} ({year})"
     item = next((i for i in round_.schedule if i.id == item_id), None)
@@ -94,11 +93,8 @@ def _differences(championship: Championship, group: list[EventChange]) -> list[s
 
 def _zone(championship: Championship, change: EventChange) -> ZoneInfo | None:
     about = change.about
-    for season in championship.seasons:
-        for round_ in season.rounds:
-            if about is not None and (season.year, round_.id) == about[:2]:
-                return ZoneInfo(round_.venue.timezone)
-    return None
+    round_ = championship.round_of(*about[:2]) if about else None
+    return ZoneInfo(round_.venue.timezone) if round_ else None
 
 
 def _cut(value: str | None) -> str:

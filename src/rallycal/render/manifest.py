@@ -37,7 +37,7 @@ def manifest(
     entries = []
     for feed in feeds:
         sha256 = hashlib.sha256(files[feed.path]).hexdigest()
-        old = previous.feed_entry(feed.path)
+        old = previous.listed.get(feed.path, {})
         changed = old.get("last_changed") if old.get("sha256") == sha256 else None
         url = feed_url(series, feed.path)
         entries.append({

@@ -46,28 +46,25 @@ def notices(
         own = uid(championship.series, year, round_id, *(("item", item_id) if item_id else ()))
         if change.uid != own:
             continue  # a class's or a team's copy
-        season = _season(championship, year)
-        round_ = _round(season, round_id)
+        round_ = championship.round_of(year, round_id)
         if change.kind == "archived":
             if year not in archived and item_id is None:
                 archived.append(year)
         elif change.kind == "removed" and item_id is None:
-            said.append((
-                f"{_name(change.title)} ({year}): taken off the calendar",
-                f"{_name(change.title)}, round of the {year} season, was taken off the "
-                "calendar.",
-                None,
-            ))
-        elif season is None or round_ is None:
+            days = next((f", {d.old}" for d in change.differences if d.what == "dates"), "")
+            label = f"{_name(change.title)}{days} ({year})"
+            said.append((f"{label}: taken off the calendar",
+                         f"{label} was taken off the calendar.", None))
+        elif round_ is None:
             continue
         elif change.kind == "added" and item_id is None:
             added.setdefault(year, []).append(round_)
         elif change.kind == "changed":
-            found = _changed(season, round_, item_id, change)
+            found = _changed(round_, item_id, change)
             if found:
                 label = round_label(year, round_)
-                said.append((f"{label}: {'; '.join(found)}",
-                             f"{label}: " + "; ".join(found) + ".", round_link(season, round_)))
+                link = round_link(championship.season(year), round_)
+                said.append((f"{label}: {'; '.join(found)}", f"{label}: {'; '.join(found)}.", link))
     for year, rounds in added.items():
         said.extend(_added(championship.season(year), rounds))
     for year in archived:
@@ -84,15 +81,7 @@ def notices(
     ]
 
 
-def _season(championship: Championship, year: int) -> Season | None:
-    return next((s for s in championship.seasons if s.year == year), None)
-
-
-def _round(season: Season | None, round_id: str) -> Round | None:
-    return next((r for r in season.rounds if r.id == round_id), None) if season else None
-
-
-def _changed(season: Season, round_: Round, item_id: str | None, change: EventChange) -> list[str]:
+def _changed(round_: Round, item_id: str | None, change: EventChange) -> list[str]:
     """What changed, in a few words each: "moved from ...", "now cancelled (was ...)"."""
     found = {d.what: d for d in change.differences if d.what in NEWS}
     said = []
