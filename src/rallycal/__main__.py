@@ -3,7 +3,7 @@ import sys
 try:
     from rallycal.cli.main import main
 except KeyboardInterrupt:  # pressed while Python was still loading rallycal
-    print("\nInterrupted.", file=sys.stderr)
+    print("\nInterrupted: nothing was written.", file=sys.stderr)
     raise SystemExit(130) from None
 
 main()

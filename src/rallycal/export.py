@@ -116,18 +116,16 @@ def export(
         championship = championship.with_base_url(normalise_base_url(base_url))
     out = Path(out_dir)
     with _locked(out, create=not dry_run):
-        warnings = []
-        pending = journal.pending(out) if out.is_dir() else []
-        if pending and not dry_run:
-            done = journal.recover(out)
-            warnings.append(done or "temporary files of an interrupted export were removed")
-            pending = []
+        pending = journal.pending(out)
+        undone = journal.recover(out) if pending and not dry_run else None
+        warnings = [undone] if undone else []
+        pending = [] if undone else pending
         publication = read_publication(out)
         result = build(championship, publication, now)
         outcome = Outcome(str(out), championship, result, pending=pending)
         outcome.warnings = warnings + publication.warnings + result.warnings
         for path, data in result.files.items():
-            same = publication.files.get(path) == data and not (out / path).is_symlink()
+            same = publication.files.get(path) == data  # a link is never read: not the same
             (outcome.unchanged if same else outcome.written).append(path)
         outcome.removed = sorted(
             path for path in publication.files if path not in result.files and is_own_path(path)

@@ -54,8 +54,12 @@ class RallycalGroup(click.Group):
         except Interrupted as interrupted:
             click.echo(f"\nInterrupted: {interrupted}", err=True)
             raise click.exceptions.Exit(128 + interrupted.signum) from None
-        except KeyboardInterrupt:  # before any file was written
-            click.echo("\nInterrupted: nothing was written.", err=True)
+        except KeyboardInterrupt:
+            done = ctx.meta.get(COMMITTED, False)
+            state = "the export had finished: the folder holds all the new files" if done else (
+                "nothing was written"
+            )
+            click.echo(f"\nInterrupted: {state}.", err=True)
             raise click.exceptions.Exit(130) from None
 
 
@@ -82,6 +86,7 @@ TODAY = click.option(
 )
 STRICT = click.option("--strict", is_flag=True, help="Exit 1 when any warning is printed.")
 SUGGESTED = ("out_dir", "base_url")  # the options that change what an export writes
+COMMITTED = "rallycal.committed"  # set once an export has changed the output folder
 
 
 @click.group(cls=RallycalGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -248,7 +253,13 @@ def serve(
     retry = again("serve", keep=("out_dir", "base_url", "port", "host", "watch"),
                   add=["--allow-removal"])
 
+    ctx = click.get_current_context()  # the watcher's thread runs exports in it too
+
     def run_export(folder: str) -> Outcome:
+        with ctx.scope(cleanup=False):
+            return _run_export(folder)
+
+    def _run_export(folder: str) -> Outcome:
         outcome = _export(source, folder, base_url, allow_removal=allow_removal,
                           dry_run=False, retry=retry)
         season_warnings(outcome.championship, source, today)
@@ -275,6 +286,7 @@ def _export(
         command = retry or again("export", keep=SUGGESTED, add=["--allow-removal"])
         message = str(error).replace(RETRY, f"To remove them anyway, run `{command}`.")
         raise Failure(message) from None
+    click.get_current_context().meta[COMMITTED] = not dry_run and outcome.stale
     for warning in outcome.warnings:
         warn(warning)
     if not outcome.stale or not dry_run:

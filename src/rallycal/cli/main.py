@@ -14,5 +14,5 @@ def main() -> None:
 
         cli(prog_name="rallycal")
     except KeyboardInterrupt:
-        print("\nInterrupted.", file=sys.stderr)
+        print("\nInterrupted: nothing was written.", file=sys.stderr)
         sys.exit(130)

@@ -57,7 +57,7 @@ def _atom(series: Series, entries: list[Notice], updated: datetime) -> bytes:
         "  </author>",
     ]
     for notice in entries:
-        link = notice.link or (base + PAGE if base else None)
+        link = notice.link
         lines += [
             "  <entry>",
             f"    <id>{_text(notice.id)}</id>",

@@ -38,6 +38,8 @@ def notices(
     said: list[tuple[str, str, str | None]] = []  # title, text, link
     added: dict[int, list[Round]] = {}
     archived: list[int] = []
+    base_url = championship.series.base_url
+    page = f"{base_url}{PAGE}" if base_url else None  # for news of no one round
     for change in changes:
         about = change.about
         if about is None or is_reminder(change.uid):
@@ -54,7 +56,7 @@ def notices(
             days = next((f", {d.old}" for d in change.differences if d.what == "dates"), "")
             label = f"{_name(change.title)}{days} ({year})"
             said.append((f"{label}: taken off the calendar",
-                         f"{label} was taken off the calendar.", None))
+                         f"{label} was taken off the calendar.", page))
         elif round_ is None:
             continue
         elif change.kind == "added" and item_id is None:
@@ -72,7 +74,7 @@ def notices(
             f"The {year} season has left the whole-season calendars",
             f"The {year} season has left the whole-season calendars; it stays complete in "
             f"{year}/all.ics.",
-            None,
+            page,
         ))
     key = f"rallycal:{championship.series.id}:{now.astimezone(timezone.utc).strftime(TIME)}"
     return [
