@@ -115,6 +115,13 @@ class os_with:  # lower case: it stands in for the `os` module
         return getattr(os, name)
 
 
+def edit(source: Path, old: str, new: str) -> None:
+    """Replace the one occurrence of `old` in the source file by `new`."""
+    text = source.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    source.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def copy_source(tmp_path: Path, source: Path = SEASON_2026, name: str = "events.yaml") -> Path:
     target = tmp_path / name
     target.write_bytes(source.read_bytes())

@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 from seasons import yaml_str
-from support import EPOCH, SEASON_2026, copy_source, export, snapshot
+from support import EPOCH, SEASON_2026, edit, export, snapshot
 
 from rallycal.export import build
 from rallycal.publication import Notice, read_notices, read_publication
@@ -25,12 +25,6 @@ DAY = 86400
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def edit(source: Path, old: str, new: str) -> None:
-    text = source.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    source.write_text(text.replace(old, new), encoding="utf-8")
-
-
 def read(data: bytes) -> feedparser.FeedParserDict:
     """A changes feed as feedparser reads it, which must find nothing wrong."""
     parsed = feedparser.parse(data)
@@ -41,15 +35,6 @@ def read(data: bytes) -> feedparser.FeedParserDict:
 
 def atom(out: Path) -> feedparser.FeedParserDict:
     return read((out / "changes.atom").read_bytes())
-
-
-@pytest.fixture
-def published(tmp_path: Path) -> tuple[Path, Path]:
-    """The 2026 fixture season, exported once: the source and the output folder."""
-    source = copy_source(tmp_path)
-    out = tmp_path / "dist"
-    export(source, out)
-    return source, out
 
 
 def test_a_first_publication_writes_no_entry(published):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import EPOCH, copy_source, export, os_with, snapshot
+from support import EPOCH, copy_source, edit, export, os_with, snapshot
 
 from rallycal import journal
 from rallycal.cli.commands import cli
@@ -38,12 +38,6 @@ SEASON_2027 = """
         venue: {town: Atlanta, state: Michigan, country: United States,
                 timezone: America/Detroit, latitude: 45.005, longitude: -84.144}
 """
-
-
-def edit(source: Path, old: str, new: str) -> None:
-    text = source.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    source.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def state(folder: Path) -> dict[str, tuple]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
-from support import EPOCH, GOLDEN_SEASON, SEASON_2026, copy_source, export
+from support import EPOCH, GOLDEN_SEASON, SEASON_2026, edit, export
 
 from rallycal.cli.commands import cli
 from rallycal.cli.report import change_lines
@@ -23,12 +23,6 @@ DAY = 86400
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 OLYMPUS = ("first_day: 2026-04-17\n        last_day: 2026-04-19",
            "first_day: 2026-04-24\n        last_day: 2026-04-26")
-
-
-def edit(source: Path, old: str, new: str) -> None:
-    text = source.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    source.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def atom(out: Path) -> feedparser.FeedParserDict:
@@ -58,15 +52,6 @@ class PageText(HTMLParser):
     @property
     def text(self) -> str:
         return " ".join("".join(self.parts).split())
-
-
-@pytest.fixture
-def published(tmp_path: Path) -> tuple[Path, Path]:
-    """The 2026 fixture season, exported once: the source and the output folder."""
-    source = copy_source(tmp_path)
-    out = tmp_path / "dist"
-    export(source, out)
-    return source, out
 
 
 def test_a_moved_round_is_named_with_its_season_and_old_and_new_days(published):

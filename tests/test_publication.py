@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import EPOCH, copy_source, export, icaljs, ics_files, snapshot
+from support import EPOCH, copy_source, edit, export, icaljs, ics_files, snapshot
 
 from rallycal.cli.commands import cli
 from rallycal.cli.report import change_lines
@@ -51,12 +51,6 @@ def sequences(folder: Path) -> dict[tuple[str, bytes], int]:
 
 def kinds(outcome) -> set[str]:
     return {change.kind for change in outcome.build.changes}
-
-
-def edit(source: Path, old: str, new: str) -> None:
-    text = source.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    source.write_text(text.replace(old, new), encoding="utf-8")
 
 
 class Edits:
