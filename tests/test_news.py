@@ -104,7 +104,7 @@ def test_a_removed_round_is_taken_off_the_calendar(published):
     source.write_text(text[:start] + text[end:], encoding="utf-8")
     export(source, out, EPOCH + DAY, allow_removal=True)
     entries = atom(out).entries
-    label = "Olympus Rally, Fri 17 – Sun 19 Apr 2026 (2026)"  # its days as last published
+    label = "Olympus Rally, Fri 17 – Sun 19 Apr 2026 (2026 round 3)"  # as last published
     assert [e.title for e in entries] == [f"{label}: taken off the calendar"]
     assert entries[0].summary == f"{label} was taken off the calendar."
 
@@ -287,7 +287,7 @@ def test_timed_items_removals_and_archives_in_plain_words():
     assert [n.text for n in said] == [
         f"{winter}: Shakedown moved from Sat 7 Mar 2026, 09:30–12:00 "
         "to Sat 7 Mar 2026, 10:30–13:00 (local time).",  # EST at the venue
-        "Gone Rally (2026) was taken off the calendar.",  # no days known: none said
+        "Gone Rally (2026 round 4) was taken off the calendar.",  # no days known: none said
         "The 2026 season has left the whole-season calendars; it stays complete in "
         "2026/all.ics.",
     ]

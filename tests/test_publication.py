@@ -21,7 +21,7 @@ from support import EPOCH, copy_source, edit, export, icaljs, ics_files, snapsho
 from rallycal.cli.commands import cli
 from rallycal.cli.report import change_lines
 from rallycal.errors import RemovalRefused
-from rallycal.publication import digest, split_events, visible_lines
+from rallycal.publication import differences, digest, split_events, visible_lines
 
 HOUR = 3600
 SNO = b"ara.2026.sno-drift"
@@ -253,7 +253,7 @@ def test_removal_with_the_flag(edits):
     assert "round/olympus.ics" in outcome.removed
     assert not (edits.out / "round" / "olympus.ics").exists()
     assert not any(b".olympus" in key[1] for key in events(edits.out))
-    assert any(line.startswith("removed  ARA R3: Olympus Rally (2026)")
+    assert any(line.startswith("removed  Olympus Rally, Fri 17 – Sun 19 Apr 2026 (2026 round 3)")
                for line in change_lines(outcome))
     manifest = json.loads((edits.out / "feeds.json").read_text(encoding="utf-8"))
     assert "round/olympus.ics" not in [feed["path"] for feed in manifest["feeds"]]
@@ -319,7 +319,7 @@ class TestDiffCommand:
             cli, ["diff", str(edits.source), "--out", str(edits.out), "--today", "2026-03-01"]
         )
         assert result.exit_code == 1
-        assert "removed  ARA R3: Olympus Rally (2026)" in result.stdout
+        assert "removed  Olympus Rally, Fri 17 – Sun 19 Apr 2026 (2026 round 3)" in result.stdout
         assert result.stderr.startswith("export would stop:") and "--allow-removal" in result.stderr
         assert snapshot(edits.out) == before
         result = CliRunner().invoke(
@@ -783,3 +783,38 @@ def test_sequence_stops_at_rfc_5545s_maximum_and_says_so(published):
     assert all(c.capped for c in outcome.build.changes)
     result = CliRunner().invoke(cli, ["diff", str(source), "--out", str(out)])
     assert result.exit_code == 0, result.output
+
+
+def _event_with(description: str, categories: str = "Rally,ARA,Open 4WD") -> bytes:
+    return (
+        "BEGIN:VEVENT\r\nUID:a.2026.x\r\nSEQUENCE:0\r\nDTSTAMP:20260101T000000Z\r\n"
+        "LAST-MODIFIED:20260101T000000Z\r\nSUMMARY:ARA R1: X\r\n"
+        f"DESCRIPTION:{description}\r\nCATEGORIES:{categories}\r\nEND:VEVENT\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("Round 1 of the ARA 2026 season.\\n\\nForest roads.",
+     "Round 1 of the ARA 2026 season.\\n\\nClassic forest stages.",
+     [("notes", "Forest roads.", "Classic forest stages.")]),
+    ("Round 1 of the ARA 2026 season.\\n\\nOld note.",
+     "Round 1 of the ARA 2026 season.\\n\\nMore: see the site for the route.",
+     [("notes", "Old note.", "More: see the site for the route.")]),
+    ("Round 1 of the ARA 2026 season.\\n\\nLia Block: Car One (Open 4WD)",
+     "Round 1 of the ARA 2026 season.\\n\\nLia Block: Car Two (Open 4WD)",
+     [("crews", "Lia Block: Car One (Open 4WD)", "Lia Block: Car Two (Open 4WD)")]),
+    ("Round 1 of the ARA 2026 season.", "Round 2 of the ARA 2026 season.",
+     [("round", "Round 1 of the ARA 2026 season.", "Round 2 of the ARA 2026 season.")]),
+])
+def test_a_changed_description_is_named_by_what_changed_in_it(old, new, expected):
+    published = split_events(_event_with(old))[0]
+    found = differences(published, visible_lines(_event_with(new)))
+    assert [(d.what, d.old, d.new) for d in found] == expected
+
+
+def test_a_change_of_classes_names_the_classes():
+    published = split_events(_event_with("x", "Rally,ARA,Open 4WD,Limited 4WD"))[0]
+    found = differences(published, visible_lines(_event_with("x", "Rally,ARA,Open 4WD")))
+    assert [(d.what, d.old, d.new) for d in found] == [
+        ("classes", "Open 4WD, Limited 4WD", "Open 4WD")
+    ]

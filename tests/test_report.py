@@ -87,7 +87,7 @@ def test_a_timed_item_is_named_with_its_round_and_its_times_in_local_time():
 def test_a_round_no_longer_in_the_source_is_named_by_its_last_title_and_year():
     gone = change("rally-gone", "all.ics", kind="removed", title="ARA R9: Rally Gone")
     lines = change_lines(outcome([gone]))
-    assert lines == ["removed  ARA R9: Rally Gone (2026) (in all.ics)"]
+    assert lines == ["removed  Rally Gone (2026 round 9) (in all.ics)"]
 
 
 def test_a_removed_feed_is_said_and_a_removed_event_once():
@@ -96,7 +96,7 @@ def test_a_removed_feed_is_said_and_a_removed_event_once():
         [gone], [Removal("team/blue.ics"), Removal("all.ics", gone.uid, gone.title)]
     )
     assert change_lines(result) == [
-        "removed  ARA R9: Autumn (2026) (in all.ics)",
+        "removed  Autumn (2026 round 9) (in all.ics)",
         "removed  feed team/blue.ics",
     ]
 

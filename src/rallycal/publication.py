@@ -345,11 +345,12 @@ def differences(old: PublishedEvent, new: tuple[str, ...]) -> tuple[Difference, 
     if old_when != new_when:
         timed = "T" in before.get("DTSTART", "") + after.get("DTSTART", "")
         found.append(Difference("times" if timed else "dates", old_when, new_when))
-    for what, name in (
-        ("title", "SUMMARY"), ("place", "LOCATION"), ("link", "URL"), ("classes", "CATEGORIES"),
-    ):
+    for what, name in (("title", "SUMMARY"), ("place", "LOCATION"), ("link", "URL")):
         if before.get(name) != after.get(name):
             found.append(Difference(what, _text(before.get(name)), _text(after.get(name))))
+    if before.get("CATEGORIES") != after.get("CATEGORIES"):  # "Rally,ARA," then the classes
+        was, now = (_classes(p.get("CATEGORIES", "")) for p in (before, after))
+        found.append(Difference("classes", was, now))
     if _status(before) != _status(after):
         found.append(Difference("status", _status(before), _status(after)))
     found += _description(before.get("DESCRIPTION", ""), after.get("DESCRIPTION", ""))
@@ -358,12 +359,19 @@ def differences(old: PublishedEvent, new: tuple[str, ...]) -> tuple[Difference, 
     return tuple(found)
 
 
-# What a description's paragraph is about, by how it starts (see `render.ics.description`).
-_PARAGRAPHS = (
-    ("Round ", "round"), ("Status: ", "status"), ("More: ", "link"),
-    ("Calendars: ", "link"), ("Class", "classes"), ("Crews:", "crews"), ("Run by ", "team"),
-    ("Part of ", "round"),
-)
+# What a description's paragraph is about, by how rallycal words its own paragraphs
+# (`render.ics.description`); any other paragraph is the round's or the team's notes.
+_PARAGRAPHS = tuple((re.compile(pattern), what) for pattern, what in (
+    (r"Round \d+ of the .+ season\.", "round"),
+    (r"Part of .+\.", "round"),
+    (r"Status: \w+\.", "status"),
+    (r"(More|Calendars): \S+", "link"),
+    (r"Class(es)?: .+\.", "classes"),
+    (r"Crews: .+", "crews"),
+    (r"[^:]+: .+ \([^()]+\)", "crews"),  # one crew: "Driver / Co-driver: Car (Class)"
+    (r"Run by .+\.", "team"),
+    (r".+ local time at the venue \(.+\)\.", "times"),
+))
 
 
 def _description(old: str, new: str) -> list[Difference]:
@@ -375,15 +383,20 @@ def _description(old: str, new: str) -> list[Difference]:
     found: dict[str, tuple[list[str], list[str]]] = {}
     for paragraphs, side in ((gone, 0), (came, 1)):
         for paragraph in paragraphs:
-            what = next((w for start, w in _PARAGRAPHS if paragraph.startswith(start)), "notes")
-            if "local time at the venue" in paragraph:
-                what = "times"  # a timed item's own time, said by DTSTART and DTEND
-            found.setdefault(what, ([], []))[side].append(_text(paragraph) or "")
+            text = _text(paragraph) or ""
+            what = next((w for rule, w in _PARAGRAPHS if rule.fullmatch(text)), "notes")
+            found.setdefault(what, ([], []))[side].append(text)
     return [
         Difference(what, " / ".join(olds) or None, " / ".join(news) or None)
         for what, (olds, news) in found.items()
         if what not in ("status", "link", "times")  # said by STATUS, URL and DTSTART
     ]
+
+
+def _classes(categories: str) -> str:
+    """The class names of a CATEGORIES value (after "Rally" and the series)."""
+    names = re.split(r"(?<!\\),", categories)[2:]
+    return ", ".join(_text(name) or "" for name in names) or "(none)"
 
 
 def _properties(lines: tuple[str, ...]) -> dict[str, str]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from rallycal.export import Outcome
 from rallycal.model import Championship
 from rallycal.publication import Difference, EventChange
-from rallycal.render.news import local_span, round_label
+from rallycal.render.news import gone_label, local_span, round_label
 
 FEED_BUDGET = 512 * 1024  # bytes; Google Calendar stops reading a subscribed feed near 1 MB
 WIDTH = 100  # a difference's old and new values are cut to this many characters
@@ -44,7 +44,7 @@ def change_lines(outcome: Outcome) -> list[str]:
         first = group[0]
         name = _name(outcome.championship, first)
         feeds = sorted({path for change in group for path in change.feeds})
-        where = feeds[0] if len(feeds) == 1 else f"{len(feeds)} feeds"
+        where = ", ".join(feeds) if len(feeds) <= 3 else f"{len(feeds)} feeds"
         if first.kind == "archived":
             lines.append(_archived(name, feeds))
             continue
@@ -66,7 +66,7 @@ def _name(championship: Championship, change: EventChange) -> str:
     year, round_id, item_id = about
     round_ = championship.round_of(year, round_id)
     if round_ is None:
-        return f"{change.title} ({year})"
+        return gone_label(change)
     item = next((i for i in round_.schedule if i.id == item_id), None)
     label = round_label(year, round_)
     return f"{item.name} of {label}" if item else label

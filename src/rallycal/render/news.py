@@ -8,6 +8,7 @@ holds by then. Wording and link changes are not news.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -18,7 +19,7 @@ from rallycal.plan import PAGE, is_reminder, round_link, uid
 from rallycal.publication import TIME, EventChange, Notice
 from rallycal.wording import STATUS_LABELS, clock, day, day_span
 
-__all__ = ["Notice", "local_span", "notices", "round_label"]
+__all__ = ["Notice", "gone_label", "local_span", "notices", "round_label"]
 
 NEWS = ("dates", "times", "place", "status", "title")  # the differences fans hear of
 
@@ -53,8 +54,7 @@ def notices(
             if year not in archived and item_id is None:
                 archived.append(year)
         elif change.kind == "removed" and item_id is None:
-            days = next((f", {d.old}" for d in change.differences if d.what == "dates"), "")
-            label = f"{_name(change.title)}{days} ({year})"
+            label = gone_label(change)
             said.append((f"{label}: taken off the calendar",
                          f"{label} was taken off the calendar.", page))
         elif round_ is None:
@@ -109,6 +109,18 @@ def _changed(round_: Round, item_id: str | None, change: EventChange) -> list[st
     if title is not None and title.old and _name(title.old) != round_.name:
         said.append(f"renamed from {_name(title.old)}")
     return said
+
+
+def gone_label(change: EventChange) -> str:
+    """A round no longer in the source, as it was last published: its name, days, season
+    and number, read from its event (`Olympus Rally, Fri 17 – Sun 19 Apr 2026 (2026
+    round 3)`)."""
+    year = change.about[0] if change.about else ""
+    number = re.search(r" R(\d+): ", change.title)
+    which = f"{year} round {number[1]}" if number else f"{year}"
+    days = next((d.old for d in change.differences if d.what == "dates" and d.old), None)
+    name = _name(change.title)
+    return f"{name}, {days} ({which})" if days else f"{name} ({which})"
 
 
 def _name(title: str) -> str:

@@ -269,6 +269,7 @@ def _season(championship: Championship, season: Season, by_path: Mapping[str, Fe
     else:
         classes_note = "Every class runs every round, except where a round lists its classes."
     ahead = [r.last_day for r in season.rounds if can_be_next(r)]
+    in_window = season.year in {s.year for s in championship.in_window}
     archives: list[tuple[str, Offer]] = []
     if not latest:
         for feed in by_path.values():
@@ -278,20 +279,22 @@ def _season(championship: Championship, season: Season, by_path: Mapping[str, Fe
     return SeasonView(
         season.year,
         latest,
-        season.year in {s.year for s in championship.in_window},
+        in_window,
         max(ahead).isoformat() if ahead else None,
         classes_note,
-        tuple(_card(season, r, by_path, every, latest=latest) for r in season.rounds),
+        tuple(_card(season, r, by_path, every, in_window=in_window) for r in season.rounds),
         tuple(archives),
     )
 
 
 def _card(
-    season: Season, round_: Round, by_path: Mapping[str, Feed], every: set[str], *, latest: bool
+    season: Season, round_: Round, by_path: Mapping[str, Feed], every: set[str], *,
+    in_window: bool,
 ) -> Card:
-    """A round's card. Only the latest season's rounds offer their stable feed: a past
-    season's `round/<id>.ics` may hold another year's round of that id."""
-    own = by_path.get(feed_path("round", round_.id)) if latest else None
+    """A round's card. Only the rounds of the seasons the stable feeds carry offer their
+    stable feed (`round/<id>.ics` holds that rally in those seasons); an older season's
+    rounds offer their archive copy alone."""
+    own = by_path.get(feed_path("round", round_.id)) if in_window else None
     copy = by_path.get(feed_path("round", round_.id, season=season.year))
     subscribe = _offer(season.series, own) if own is not None else None
     going = can_be_next(round_)
@@ -324,11 +327,12 @@ def _card(
 def _notice(notice: Notice) -> dict[str, str | None]:
     """A notice as the page shows it: its day, words and link (only an http(s) one)."""
     when = notice.updated.date()
+    more = notice.text.removeprefix(notice.title).lstrip(".").strip()  # what the title omits
     return {
         "day": day(when),
         "iso": when.isoformat(),
         "title": notice.title,
-        "text": notice.text,
+        "more": more,
         "link": notice.link if _is_web(notice.link) else None,
     }
 
