@@ -105,6 +105,7 @@ class FailingAt:
         return self.real(*args, **kwargs)
 
 
+@pytest.mark.slow  # seven failures of each operation, each followed by an export
 @pytest.mark.parametrize("name", OPERATIONS)
 def test_a_failing_file_operation_leaves_the_folder_exactly_as_it_was(
     tmp_path, monkeypatch, change, name
