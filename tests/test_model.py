@@ -62,15 +62,6 @@ def test_a_base_url_reaches_the_series_of_every_season(championship):
     assert moved.series.base_url == "https://example.org/feeds/"
     assert {s.series.base_url for s in moved.seasons} == {"https://example.org/feeds/"}
     assert [s.rounds for s in moved.seasons] == [s.rounds for s in championship.seasons]
-    one = championship.latest.with_base_url(None)
-    assert one.series.base_url is None and one.rounds == championship.latest.rounds
-
-
-def test_a_championship_of_one_season():
-    season = load(fixture("seasons/ara-2026.yaml")).latest
-    alone = Championship.of(season)
-    assert alone.seasons == (season,) and alone.series is season.series
-    assert alone.in_window == (season,) and alone.latest is season
 
 
 def _written_out(value: object) -> str:

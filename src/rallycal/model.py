@@ -133,10 +133,6 @@ class Season:
     def rally_class(self, class_id: str) -> RallyClass:
         return self._classes_by_id[class_id]
 
-    def with_base_url(self, base_url: str | None) -> Season:
-        """The same season published somewhere else (for `--base-url`)."""
-        return replace(self, series=replace(self.series, base_url=base_url))
-
 
 @dataclass(frozen=True)
 class Championship:
@@ -149,11 +145,6 @@ class Championship:
     series: Series
     seasons: tuple[Season, ...]  # by year, ascending, at least one
     window: int = DEFAULT_WINDOW
-
-    @classmethod
-    def of(cls, season: Season) -> Championship:
-        """A championship of one season."""
-        return cls(season.series, (season,))
 
     @property
     def latest(self) -> Season:

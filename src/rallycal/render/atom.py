@@ -22,6 +22,10 @@ from rallycal.publication import TIME, Notice
 MAX_ENTRIES = 50
 MAX_BYTES = 1024 * 1024
 ATOM = "http://www.w3.org/2005/Atom"
+SUBTITLE = (
+    "Every round of the {name} that moves, is postponed, cancelled or renamed, and every "
+    "new season's calendar, as soon as it is published."
+)
 
 
 def changes_feed(series: Series, entries: Sequence[Notice], now: datetime) -> tuple[bytes, int]:
@@ -43,7 +47,7 @@ def _atom(series: Series, entries: list[Notice], updated: datetime) -> bytes:
         f'<feed xmlns="{ATOM}">',
         f"  <id>urn:uuid:{feed_id}</id>",
         f"  <title>{_text(f'{series.short} calendar: changes')}</title>",
-        f"  <subtitle>{_text(_subtitle(series))}</subtitle>",
+        f"  <subtitle>{_text(SUBTITLE.format(name=series.name))}</subtitle>",
     ]
     if base:
         self_link = _attr(base + CHANGES)
@@ -69,13 +73,6 @@ def _atom(series: Series, entries: list[Notice], updated: datetime) -> bytes:
         ]
     lines.append("</feed>")
     return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _subtitle(series: Series) -> str:
-    return (
-        f"Every round of the {series.name} that moves, is postponed, cancelled or renamed, "
-        "and every new season's calendar, as soon as it is published."
-    )
 
 
 def _clean(text: str) -> str:
