@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # hostile sources at their caps: seconds, not milliseconds
+
 BASE = (Path(__file__).resolve().parent / "broken" / "valid.yaml").read_text(encoding="utf-8")
 HEAD = BASE[: BASE.index("rounds:")]  # series and classes
 SECONDS = 5.0  # of CPU time

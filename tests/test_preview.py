@@ -113,14 +113,16 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(cwd: Path, *options: str) -> Iterator[Server]:
-    """`python -m rallycal serve events.yaml OPTIONS` in `cwd`, up and serving."""
+def serving(cwd: Path, *options: str, **environment: str) -> Iterator[Server]:
+    """`python -m rallycal serve events.yaml OPTIONS` in `cwd`, up and serving (with
+    `environment` added to this process's)."""
     stderr = cwd / "serve-stderr.txt"
     with open(stderr, "wb") as errors:
         process = subprocess.Popen(
             [sys.executable, "-m", "rallycal", "serve", "events.yaml", *options],
             cwd=cwd,
-            env={**os.environ, "SOURCE_DATE_EPOCH": str(LATER), "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "SOURCE_DATE_EPOCH": str(LATER), "PYTHONUNBUFFERED": "1",
+                 **environment},
             stdout=subprocess.PIPE,
             stderr=errors,
             text=True,
@@ -250,3 +252,14 @@ def test_serve_watch_exports_again_when_the_source_changes(site, options):
     assert code == 0 and "Stopped." in stdout.splitlines() and "Traceback" not in stderr
     assert KEPT not in stderr
     assert state(site / "dist") == before
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_preview_stopped_by_a_signal_leaves_no_temporary_copy(site, tmp_path_factory, signum):
+    """`timeout`, `docker stop` or a closed terminal stop the preview as Ctrl-C does."""
+    scratch = tmp_path_factory.mktemp("scratch")
+    with serving(site, "--port", "0", TMPDIR=str(scratch)) as server:
+        assert list(scratch.iterdir()), "the preview serves a copy in the temporary folder"
+        server.process.send_signal(signum)
+        server.process.wait(timeout=DEADLINE)
+    assert list(scratch.iterdir()) == []

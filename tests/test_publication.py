@@ -818,3 +818,20 @@ def test_a_change_of_classes_names_the_classes():
     assert [(d.what, d.old, d.new) for d in found] == [
         ("classes", "Open 4WD, Limited 4WD", "Open 4WD")
     ]
+
+
+@pytest.mark.parametrize("path", ["reminders/all.ics", "reminders/class/open.ics",
+                                  "reminders/team/blue.ics"])
+def test_a_reminders_feed_lost_with_the_manifest_never_goes_below_its_plain_twins(
+    published, path
+):
+    """Two files lost at once: a reminders event's own records are both gone, and its
+    plain twin (published in the stable and the archive feeds) still sets its floor."""
+    source, out = published
+    before = sequences(out)
+    (out / path).unlink()
+    (out / "feeds.json").unlink()
+    outcome = export(source, out, EPOCH + 4 * HOUR)
+    assert "added" not in kinds(outcome), change_lines(outcome)
+    after = sequences(out)
+    assert all(after[key] >= before[key] for key in before)

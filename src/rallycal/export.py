@@ -115,32 +115,46 @@ def export(
     if base_url is not None:
         championship = championship.with_base_url(normalise_base_url(base_url))
     out = Path(out_dir)
-    with _locked(out, create=not dry_run):
-        pending = journal.pending(out)
-        undone = journal.recover(out) if pending and not dry_run else None
-        warnings = [undone] if undone else []
-        pending = [] if undone else pending
-        publication = read_publication(out)
-        result = build(championship, publication, now)
-        outcome = Outcome(str(out), championship, result, pending=pending)
-        outcome.warnings = warnings + publication.warnings + result.warnings
-        for path, data in result.files.items():
-            same = publication.files.get(path) == data  # a link is never read: not the same
-            (outcome.unchanged if same else outcome.written).append(path)
-        outcome.removed = sorted(
-            path for path in publication.files if path not in result.files and is_own_path(path)
-        )
-        outcome.refused = bool(result.removals) and not allow_removal
-        if outcome.refused and not dry_run:
-            notes = [f"warning: {warning}" for warning in outcome.warnings]
-            raise RemovalRefused("\n".join([*notes, removal_message(result.removals, source)]))
-        for path in [*result.files, *outcome.removed]:  # a second guard behind the loader's
-            if not (is_own_path(path) or path == MANIFEST):
-                raise PublishError(f"refusing to write {path!r}: not a name rallycal gives a file")
-        if not dry_run and (outcome.written or outcome.removed):
-            writes = {path: result.files[path] for path in outcome.written}
-            journal.commit(out, writes, outcome.removed)
-        return outcome
+    outcome = None
+    try:
+        with _locked(out, create=not dry_run):
+            outcome = _update(out, championship, source, now, allow_removal, dry_run)
+    except KeyboardInterrupt:  # once committed (the lock being released): all new
+        if outcome is not None and outcome.stale and not dry_run:
+            raise journal.Interrupted("new") from None
+        raise
+    return outcome
+
+
+def _update(
+    out: Path, championship: Championship, source: str, now: datetime, allow_removal: bool,
+    dry_run: bool,
+) -> Outcome:
+    """Under the folder's lock: undo an interrupted export, build, compare, commit."""
+    pending = journal.pending(out)
+    undone = journal.recover(out) if pending and not dry_run else None
+    publication = read_publication(out)
+    result = build(championship, publication, now)
+    outcome = Outcome(str(out), championship, result, pending=[] if undone else pending)
+    outcome.warnings = [undone] if undone else []
+    outcome.warnings += publication.warnings + result.warnings
+    for path, data in result.files.items():
+        same = publication.files.get(path) == data  # a link is never read: not the same
+        (outcome.unchanged if same else outcome.written).append(path)
+    outcome.removed = sorted(
+        path for path in publication.files if path not in result.files and is_own_path(path)
+    )
+    outcome.refused = bool(result.removals) and not allow_removal
+    if outcome.refused and not dry_run:
+        notes = [f"warning: {warning}" for warning in outcome.warnings]
+        raise RemovalRefused("\n".join([*notes, removal_message(result.removals, source)]))
+    for path in [*result.files, *outcome.removed]:  # a second guard behind the loader's
+        if not (is_own_path(path) or path == MANIFEST):
+            raise PublishError(f"refusing to write {path!r}: not a name rallycal gives a file")
+    if not dry_run and (outcome.written or outcome.removed):
+        writes = {path: result.files[path] for path in outcome.written}
+        journal.commit(out, writes, outcome.removed)
+    return outcome
 
 
 def build(championship: Championship, publication: Publication, now: datetime) -> Build:
@@ -194,6 +208,13 @@ def _event(
     """
     vevent = ics.event(entry)
     old = publication.events.get(entry.uid)
+    twin = publication.events.get(plain_uid(entry.uid)) if entry.reminders else None
+    if old is None and twin is not None:  # its own records lost: never below its twin's
+        stamp = twin.stamp.next(now)
+        data = ics.stamped(vevent, stamp)
+        unread = (Difference("text", None, None),)
+        lost = EventChange(entry.uid, "changed", ics.summary(entry), (), unread)
+        return data, (stamp, digest(visible_lines(data))), lost
     if old is None:
         stamp = Stamp(0, now)
         data = ics.stamped(vevent, stamp)

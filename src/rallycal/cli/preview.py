@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Callable
@@ -39,7 +40,10 @@ def preview(
         if out_dir is None and os.path.isdir(PUBLISHED):
             # Whole, an interrupted export's journal and old versions included: the
             # preview's export then undoes it in the copy, as `export` would in dist.
-            shutil.copytree(PUBLISHED, folder, symlinks=True)
+            try:
+                shutil.copytree(PUBLISHED, folder, symlinks=True)
+            except (OSError, shutil.Error) as error:
+                raise RallycalError(f"cannot copy {PUBLISHED} for the preview: {error}") from None
         os.makedirs(folder, exist_ok=True)
         watcher = Watcher(source, lambda: _again(run_export, folder), _failed) if watch else None
         try:
@@ -53,6 +57,8 @@ def preview(
             reason = error.strerror or str(error)
             raise RallycalError(f"cannot serve on {host}:{port}: {reason}") from None
         stop = threading.Event()
+        stops = {signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)}  # as Ctrl-C does
+        before = {signum: signal.signal(signum, _interrupt) for signum in stops}
         try:
             run_export(folder)
             if watcher:
@@ -69,6 +75,12 @@ def preview(
         finally:
             stop.set()
             server.server_close()
+            for signum, handler in before.items():
+                signal.signal(signum, handler)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _again(run_export: Callable[[str], object], folder: str) -> None:

@@ -38,11 +38,13 @@ from yaml.scanner import Scanner
 from rallycal.errors import Problem
 
 if TYPE_CHECKING:
-    from yaml._yaml import CParser
+    from yaml import CBaseLoader
 
-_LibyamlParser: type[CParser] | None
-try:  # libyaml's parser, in PyYAML's wheels: syntax errors are worded as libyaml words them
-    from yaml._yaml import CParser as _LibyamlParser
+_LibyamlParser: type[CBaseLoader] | None
+try:  # libyaml's parser, in PyYAML's wheels: syntax errors are worded as libyaml words them.
+    # Only its events are read (CBaseLoader is libyaml's parser with a constructor that
+    # is never called).
+    from yaml import CBaseLoader as _LibyamlParser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _LibyamlParser = None
 
@@ -214,7 +216,7 @@ class _PythonParser(Reader, Scanner, Parser):
         Parser.__init__(self)
 
 
-_Events = Union[_PythonParser, "CParser"]
+_Events = Union[_PythonParser, "CBaseLoader"]
 
 
 def _events(text: str) -> _Events:
