@@ -311,3 +311,26 @@ def test_a_leftover_of_an_interrupted_export_is_stale_and_the_next_export_remove
     assert "warning: " in done.stderr and "interrupted export" in done.stderr
     assert snapshot(out) == clean
     assert run("--check").exit_code == 0
+
+
+def test_old_versions_that_cannot_be_removed_after_the_commit_are_said(
+    tmp_path, season_2026, monkeypatch
+):
+    """The change stands; the leftovers are named, stale to --check, and gone next time."""
+    out = tmp_path / "dist"
+    export(season_2026, out)
+    edit(season_2026, "name: Olympus Rally\n", "name: Olympus Forest Rally\n")
+
+    def unlink(path, *args, **kwargs):
+        if str(path).endswith(journal.OLD) and os.path.exists(path):
+            raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+        return os.unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(journal, "os", os_with(unlink=unlink))
+    outcome = export(season_2026, out, EPOCH + 60)
+    monkeypatch.undo()
+    assert any("could not be removed" in warning for warning in outcome.warnings)
+    assert journal.pending(out) and all(p.endswith(journal.OLD) for p in journal.pending(out))
+    assert export(season_2026, out, EPOCH + 60, dry_run=True).stale
+    export(season_2026, out, EPOCH + 60)
+    assert journal.pending(out) == []

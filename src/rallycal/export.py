@@ -153,7 +153,13 @@ def _update(
             raise PublishError(f"refusing to write {path!r}: not a name rallycal gives a file")
     if not dry_run and (outcome.written or outcome.removed):
         writes = {path: result.files[path] for path in outcome.written}
-        journal.commit(out, writes, outcome.removed)
+        left = journal.commit(out, writes, outcome.removed)
+        if left:
+            outcome.warnings.append(
+                f"the export is complete, but {len(left)} old version(s) could not be removed "
+                f"({', '.join(left[:3])}): the next export removes them, and until then "
+                "`rallycal export --check` reports them"
+            )
     return outcome
 
 

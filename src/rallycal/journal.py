@@ -79,8 +79,10 @@ class _Change:
         return CommitError(f"{error}; {state}")
 
 
-def commit(out: Path, writes: Mapping[str, bytes], deletes: Iterable[str] = ()) -> None:
-    """Write every `writes` file and delete every `deletes` file of `out`, all or nothing.
+def commit(out: Path, writes: Mapping[str, bytes], deletes: Iterable[str] = ()) -> list[str]:
+    """Write every `writes` file and delete every `deletes` file of `out`, all or nothing;
+    return the old versions that could not be removed once the change was made (`recover`
+    removes them).
 
     Raises CommitError (the folder as it was, unless the message says otherwise) or
     Interrupted (the folder all old or all new, as its `state` says)."""
@@ -92,10 +94,10 @@ def commit(out: Path, writes: Mapping[str, bytes], deletes: Iterable[str] = ()) 
     change = _Change(out)
     with _signals_as_flag() as arrived:
         journal = _prepare(change, targets, arrived)
-        if journal:
-            _apply(change, journal)
+        left = _apply(change, journal) if journal else []
     if arrived:
         raise Interrupted("new", arrived[0])
+    return left
 
 
 def recover(out: Path) -> str | None:
@@ -211,7 +213,7 @@ def _refuse(change: _Change, path: str, mode: int, folder: bool) -> None:
         raise change.failed(f"{change.abs(path)} is {what}: refusing to {change.step}")
 
 
-def _apply(change: _Change, journal: bytes) -> None:
+def _apply(change: _Change, journal: bytes) -> list[str]:
     """Steps 4 and 5; a failure puts every old version back at once."""
     try:
         for entry in change.entries:
@@ -227,9 +229,13 @@ def _apply(change: _Change, journal: bytes) -> None:
         _sync(change.out, [""])
     except OSError as error:
         raise _rollback(change, journal, error) from None
+    left = []
     for old in (entry.old for entry in change.entries if entry.old):
-        with contextlib.suppress(OSError):  # else a leftover, which `recover` removes
+        try:
             os.unlink(change.abs(old))
+        except OSError:  # a leftover, which `recover` removes
+            left.append(old)
+    return left
 
 
 def _rollback(change: _Change, journal: bytes, error: OSError) -> CommitError:
