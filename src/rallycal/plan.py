@@ -125,10 +125,6 @@ def plain_uid(any_uid: str) -> str:
     return f"{local.removesuffix('.' + REMINDERS)}{at}{domain}"
 
 
-def is_reminder(any_uid: str) -> bool:
-    return plain_uid(any_uid) != any_uid
-
-
 def parse_uid(any_uid: str) -> tuple[int, str, str | None] | None:
     """The season year, round id and timed item id (if any) a UID is about, or None for
     a UID rallycal did not make."""

@@ -79,7 +79,7 @@ def preview(
                 signal.signal(signum, handler)
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from rallycal.model import Championship, Round, Season
-from rallycal.plan import PAGE, is_reminder, round_link, uid
+from rallycal.plan import PAGE, round_link, uid
 from rallycal.publication import TIME, EventChange, Notice
 from rallycal.wording import STATUS_LABELS, clock, day, day_span
 
@@ -43,12 +43,12 @@ def notices(
     page = f"{base_url}{PAGE}" if base_url else None  # for news of no one round
     for change in changes:
         about = change.about
-        if about is None or is_reminder(change.uid):
+        if about is None:
             continue
         year, round_id, item_id = about
         own = uid(championship.series, year, round_id, *(("item", item_id) if item_id else ()))
         if change.uid != own:
-            continue  # a class's or a team's copy
+            continue  # a class's, a team's or a reminders copy
         round_ = championship.round_of(year, round_id)
         if change.kind == "archived":
             if year not in archived and item_id is None:
